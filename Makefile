@@ -1,0 +1,82 @@
+# NSSF benefits assistant: `make run` starts everything, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+-include .env
+export
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+ACTION_PORT ?= 5055
+RASA_PORT ?= 5005
+WEB_PORT ?= 8000
+ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export ACTION_PORT RASA_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_DB_URL RASA_URL
+
+TRAINING_DATA := data/nlu data/rules data/stories
+# The model's name is a hash of everything it is trained from: retrain only when that changes.
+MODEL_INPUTS = config.yml domain.yml $(shell find $(TRAINING_DATA) bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort) requirements.txt
+MODEL_HASH = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-12)
+MODEL = models/nssf-$(MODEL_HASH).tar.gz
+
+.PHONY: help venv train run chat test lint unit validate story-test eval eval-check format clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+venv: ## create .venv with Python 3.10 and install the pinned requirements
+	@scripts/bootstrap.sh
+
+$(MODEL):
+	@mkdir -p models var
+	$(RASA) train --config config.yml --domain domain.yml --data $(TRAINING_DATA) \
+	  --out models --fixed-model-name nssf-$(MODEL_HASH)
+
+train: venv ## train the model if its data, config or domain changed
+	@$(MAKE) --no-print-directory $(MODEL)
+
+run: train ## start action server, Rasa server and web app on localhost (Ctrl-C stops)
+	@MODEL=$(MODEL) scripts/run.sh
+
+chat: train ## chat with the bot in the terminal
+	@mkdir -p var/log
+	@$(RASA) run actions --actions actions --port $(ACTION_PORT) >var/log/actions.log 2>&1 & \
+	  pid=$$!; trap "kill $$pid" EXIT; \
+	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+lint: venv ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: venv ## format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+unit: venv ## unit and integration tests (pytest)
+	$(PY) -m pytest
+
+validate: venv ## rasa data validate (domain, NLU, rules, stories)
+	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --fail-on-warnings
+
+story-test: train ## conversation tests: tests/test_stories.yml must pass without a single error
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out var/results/stories
+
+eval-check: train ## NLU eval set on our model; fails under 90 % intent accuracy in either language
+	$(PY) -m scripts.nlu_eval --model $(MODEL) --min-accuracy 0.90
+
+eval: train ## compare our pipeline with Rasa's stock pipeline on the eval set (docs/benchmarks.md)
+	$(PY) -m scripts.nlu_eval --model $(MODEL) --compare configs/stock.yml --write docs/benchmarks.md
+
+test: venv lint unit validate story-test eval-check ## everything CI runs
+
+clean: ## remove trained models, results and local data
+	rm -rf models var/results

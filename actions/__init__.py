@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin glue that reads the tracker, calls ``bot`` and renders its replies."""

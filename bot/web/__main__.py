@@ -1,0 +1,35 @@
+"""Run the web chat: ``python -m bot.web``.
+
+Settings come from the environment, see :mod:`bot.web.settings`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.web.app import create_app
+from bot.web.settings import WebSettings
+
+
+def main() -> None:
+    """Configure logging, read the settings and serve until interrupted."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = WebSettings.from_env()
+    logging.getLogger("bot.web").info(
+        "NSSF web chat on http://%s:%d/chat, forwarding to Rasa at %s",
+        settings.host,
+        settings.port,
+        settings.rasa_url,
+    )
+    # access_log=None: bot.web already logs one privacy-safe line per request.
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, access_log=None, print=None
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+# The Rasa server with this project's NLU component, trained at build time.
+FROM rasa/rasa:3.6.21-full
+USER root
+COPY requirements-rasa-image.txt /tmp/
+RUN pip install --no-cache-dir -r /tmp/requirements-rasa-image.txt
+WORKDIR /app
+COPY config.yml domain.yml credentials.yml endpoints.yml /app/
+COPY data/nlu /app/data/nlu
+COPY data/rules /app/data/rules
+COPY data/stories /app/data/stories
+COPY bot /app/bot
+ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app
+RUN rasa train --data data/nlu data/rules data/stories --out models && chown -R 1001 /app
+USER 1001
+EXPOSE 5005

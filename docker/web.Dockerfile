@@ -1,0 +1,12 @@
+# The web app: chat page (and later the staff dashboard), proxying to the Rasa REST channel.
+FROM python:3.10.13-slim
+WORKDIR /app
+COPY requirements-web.txt /tmp/
+RUN pip install --no-cache-dir -r /tmp/requirements-web.txt
+COPY bot /app/bot
+COPY data/knowledge /app/data/knowledge
+ENV PYTHONPATH=/app
+RUN useradd --uid 1001 --no-create-home web
+USER 1001
+EXPOSE 8000
+CMD ["python", "-m", "bot.web"]

@@ -60,8 +60,8 @@ format: venv ## format the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-unit: venv ## unit and integration tests (pytest)
-	$(PY) -m pytest
+unit: train ## unit and integration tests (pytest; integration tests use the trained model)
+	NSSF_MODEL=$(MODEL) $(PY) -m pytest
 
 validate: venv ## rasa data validate (domain, NLU, rules, stories)
 	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --fail-on-warnings
@@ -76,7 +76,7 @@ eval-check: train ## NLU eval set on our model; fails under 90 % intent accuracy
 eval: train ## compare our pipeline with Rasa's stock pipeline on the eval set (docs/benchmarks.md)
 	$(PY) -m scripts.nlu_eval --model $(MODEL) --compare configs/stock.yml --write docs/benchmarks.md
 
-test: venv lint unit validate story-test eval-check ## everything CI runs
+test: venv lint validate unit story-test eval-check ## everything CI runs
 
 clean: ## remove trained models, results and local data
 	rm -rf models var/results

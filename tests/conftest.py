@@ -46,3 +46,12 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse every network connection that does not go to loopback."""
     monkeypatch.setattr(socket.socket, "connect", _guarded(_real_connect))
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model `make train` built (passed as NSSF_MODEL by `make unit`/`make test`)."""
+    path = os.environ.get("NSSF_MODEL")
+    if not path or not (ROOT / path).is_file():
+        pytest.fail("integration tests need a trained model: run them with `make unit` or `make test`")
+    return ROOT / path

@@ -33,6 +33,11 @@ find_python() {
   return 1
 }
 
+if [ "${1:-}" = "--which-python" ]; then  # print the interpreter it would use, and stop
+  find_python || { echo "bootstrap: no Python 3.10 found" >&2; exit 1; }
+  exit 0
+fi
+
 if [ -x "$VENV/bin/python" ] && ! is_py310 "$VENV/bin/python"; then
   echo "bootstrap: $VENV is not Python 3.10; recreating it" >&2
   rm -rf "$VENV"

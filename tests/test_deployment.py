@@ -150,3 +150,15 @@ def test_telemetry_is_off_in_every_rasa_process() -> None:
 
 def test_database_password_is_not_in_the_compose_file() -> None:
     assert SERVICES["db"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD}"
+
+
+def test_endpoints_yml_expands_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("TRACKER_DB_URL", "sqlite:////tmp/tracker.db")
+    actions = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
+    tracker = read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store")
+    assert actions is not None and actions.url == "http://127.0.0.1:5055/webhook"
+    assert tracker is not None and tracker.url == "sqlite:////tmp/tracker.db"
+    assert tracker.type == "SQL"

@@ -1,0 +1,427 @@
+"""Facebook Messenger channel for Rasa, at ``/webhooks/messenger/webhook``.
+
+- GET: the verification handshake (``hub.mode=subscribe``, ``hub.verify_token``; echoes
+  ``hub.challenge``, 403 otherwise).
+- POST: refused with 403 unless ``X-Hub-Signature-256`` is the HMAC-SHA256 of the raw body with the
+  app secret. Every messaging event of every entry is handled: text, quick-reply payloads and
+  postbacks go to the bot; attachments and stickers get the "text only" reply; echoes, deliveries
+  and reads are ignored. A message id already handled (the platform retries) is skipped, also
+  after a restart. The webhook answers 200 at once and the events are handled in the background,
+  in order, well inside Messenger's 20 seconds.
+- Replies go through the Send API (``requests`` in a worker thread, with timeouts and retries on
+  5xx/429): texts split under 2000 characters, buttons as a button template (up to 3) or quick
+  replies (up to 13, titles up to 20 characters), after a typing indicator.
+
+Logs carry message ids and keyed hashes of sender ids, never user text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import (
+    MAX_RETRY_AFTER_S,
+    RETRY_DELAYS_S,
+    LanguageMemory,
+    clip_input,
+    pseudonym,
+    shorten,
+    split_text,
+)
+from bot.channels.settings import MessengerSettings
+from bot.channels.store import ChannelStore
+from bot.knowledge import DEFAULT_DIR, get_knowledge
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # Send API: characters per text message
+MAX_QUICK_REPLIES = 13
+MAX_TITLE = 20  # quick-reply and postback button titles
+MAX_PAYLOAD = 1000  # quick-reply and postback payloads
+MAX_TEMPLATE_BUTTONS = 3
+MAX_TEMPLATE_TEXT = 640
+MAX_BODY_BYTES = 1_000_000  # a webhook batch larger than this is refused (413)
+TIMEOUT_S = (3.05, 10.0)  # connect, read
+CHANNEL = "messenger"
+
+
+# --- incoming ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One messaging event to handle: ``text`` goes to the bot; ``None`` means not text."""
+
+    sender: str
+    key: str | None  # de-duplication key (the message id), None if the event has none
+    text: str | None
+    visible_text: str | None = None  # what the user sees they sent (for the reply language)
+
+
+def signature_is_valid(app_secret: str, body: bytes, header: str | None) -> bool:
+    """``X-Hub-Signature-256: sha256=<hex>`` matches the body's HMAC-SHA256 (constant time)."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode("ascii"), header[len("sha256=") :].encode())
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def parse_event(event: dict[str, Any]) -> Incoming | None:
+    """The ``Incoming`` for one messaging event, or ``None`` for events the bot ignores
+    (echoes of the page's own messages, deliveries, reads, reactions, unknown kinds)."""
+    sender = _as_dict(event.get("sender")).get("id")
+    if sender is None or isinstance(sender, (dict, list)):
+        return None
+    sender = str(sender)
+    if "message" in event:
+        message = _as_dict(event["message"])
+        if message.get("is_echo"):
+            return None
+        mid = _str(message.get("mid"))
+        text = _str(message.get("text"))
+        payload = _str(_as_dict(message.get("quick_reply")).get("payload"))
+        if payload:
+            return Incoming(sender, mid, payload, visible_text=text)
+        if text:
+            return Incoming(sender, mid, clip_input(text), visible_text=text)
+        return Incoming(sender, mid, None)  # attachments, stickers, anything without text
+    if "postback" in event:
+        postback = _as_dict(event["postback"])
+        payload = _str(postback.get("payload"))
+        if not payload:
+            return None
+        mid = _str(postback.get("mid")) or f"{sender}:{event.get('timestamp')}:{payload}"
+        return Incoming(sender, mid, payload)
+    return None
+
+
+def parse_events(body: dict[str, Any]) -> list[Incoming]:
+    """Every event to handle in a webhook batch, in order, across all entries."""
+    events = []
+    for entry in _as_list(body.get("entry")):
+        for event in _as_list(_as_dict(entry).get("messaging")):
+            incoming = parse_event(_as_dict(event))
+            if incoming is not None:
+                events.append(incoming)
+    return events
+
+
+# --- outgoing ----------------------------------------------------------------------------------
+
+
+def _buttons(buttons: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for button in buttons:
+        title = _str(button.get("title"))
+        payload = _str(button.get("payload"))
+        if title and payload and len(payload) <= MAX_PAYLOAD:
+            out.append((shorten(title, MAX_TITLE), payload))
+    return out
+
+
+def render(text: str, buttons: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """Send API ``message`` objects for one bot message: the text in parts under 2000
+    characters; buttons on the last part, as a button template (at most 3 buttons, text up to
+    640 characters) or as quick replies (at most 13)."""
+    parts = split_text(text, MAX_TEXT) if text and text.strip() else []
+    choices = _buttons(buttons)
+    if not choices:
+        return [{"text": part} for part in parts]
+    if not parts:
+        parts = ["…"]
+    messages: list[dict[str, Any]] = [{"text": part} for part in parts[:-1]]
+    last = parts[-1]
+    if len(choices) <= MAX_TEMPLATE_BUTTONS and len(last) <= MAX_TEMPLATE_TEXT:
+        template = {
+            "template_type": "button",
+            "text": last,
+            "buttons": [{"type": "postback", "title": t, "payload": p} for t, p in choices],
+        }
+        messages.append({"attachment": {"type": "template", "payload": template}})
+    else:
+        quick = [
+            {"content_type": "text", "title": t, "payload": p}
+            for t, p in choices[:MAX_QUICK_REPLIES]
+        ]
+        messages.append({"text": last, "quick_replies": quick})
+    return messages
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    status: int | None = None  # HTTP status of the last attempt; None after a network error
+    attempts: int = 1
+    error: str | None = None  # error kind/code only, never the message sent
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    try:
+        return min(float(resp.headers["Retry-After"]), MAX_RETRY_AFTER_S)
+    except (KeyError, ValueError):
+        return None
+
+
+class GraphClient:
+    """Posts to the Graph API with a ``requests`` session in a worker thread, so the event loop
+    never waits; retries 5xx, 429 and network errors with backoff. Returns a ``SendResult``
+    instead of raising."""
+
+    def __init__(
+        self,
+        graph_url: str,
+        access_token: str,
+        delays: Sequence[float] = RETRY_DELAYS_S,
+        timeout: tuple[float, float] = TIMEOUT_S,
+    ) -> None:
+        self.graph_url = graph_url.rstrip("/")
+        self._token = access_token
+        self._delays = tuple(delays)
+        self._timeout = timeout
+        self._session = requests.Session()
+
+    def _post_once(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return self._session.post(
+            f"{self.graph_url}/{path.lstrip('/')}",
+            params={"access_token": self._token},
+            json=body,
+            timeout=self._timeout,
+        )
+
+    async def post(self, path: str, body: dict[str, Any]) -> SendResult:
+        attempts = 0
+        status: int | None = None
+        error: str | None = None
+        for delay in (*self._delays, None):
+            attempts += 1
+            wait = delay
+            try:
+                resp = await asyncio.to_thread(self._post_once, path, body)
+            except requests.RequestException as exc:
+                status, error = None, type(exc).__name__
+            else:
+                status = resp.status_code
+                if status < 400:
+                    return SendResult(True, status, attempts)
+                error = _graph_error(resp)
+                if status != 429 and status < 500:
+                    break  # the request is wrong: retrying would not help
+                if delay is not None:
+                    wait = max(delay, _retry_after(resp) or 0.0)
+            if wait is None:
+                break
+            await asyncio.sleep(wait)
+        return SendResult(False, status, attempts, error)
+
+    def post_sync(self, path: str, body: dict[str, Any]) -> SendResult:
+        """``post`` for scripts outside an event loop."""
+        return asyncio.run(self.post(path, body))
+
+
+def _graph_error(resp: requests.Response) -> str:
+    try:
+        err = resp.json().get("error") or {}
+        return f"code={err.get('code')} subcode={err.get('error_subcode')} type={err.get('type')}"
+    except (ValueError, AttributeError):
+        return f"http {resp.status_code}"
+
+
+class MessengerOutput(OutputChannel):
+    """Sends the bot's messages to one Messenger user through the Send API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(self, client: GraphClient, log_key: str) -> None:
+        self.client = client
+        self._log_key = log_key
+
+    async def _send(self, recipient_id: str, body: dict[str, Any]) -> SendResult:
+        result = await self.client.post("me/messages", {"recipient": {"id": recipient_id}, **body})
+        if not result.ok:
+            logger.error(
+                "messenger send failed: sender=%s status=%s attempts=%s %s",
+                pseudonym(recipient_id, self._log_key),
+                result.status,
+                result.attempts,
+                result.error,
+            )
+        return result
+
+    async def typing(self, recipient_id: str) -> None:
+        await self._send(recipient_id, {"sender_action": "typing_on"})
+
+    async def send_message_objects(self, recipient_id: str, messages: list[dict]) -> None:
+        for message in messages:
+            await self._send(recipient_id, {"messaging_type": "RESPONSE", "message": message})
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        buttons = message.get("buttons") or message.get("quick_replies") or []
+        messages = render(message.get("text") or "", buttons)
+        image = message.get("image")
+        if isinstance(image, str) and image.startswith("https://"):
+            messages.append({"attachment": {"type": "image", "payload": {"url": image}}})
+        await self.send_message_objects(recipient_id, messages)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_message_objects(recipient_id, render(text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_message_objects(recipient_id, render(text, buttons))
+
+
+# --- the channel -------------------------------------------------------------------------------
+
+
+def _knowledge_text(key: str, lang: Any) -> str:
+    return get_knowledge(os.environ.get("KNOWLEDGE_DIR") or str(DEFAULT_DIR)).text(key, lang)
+
+
+class MessengerInput(InputChannel):
+    """The Messenger webhook: verification, signature check, de-duplication, hand-off to Rasa."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerInput:
+        """Refuses to start (``ChannelConfigError``) when a secret is missing."""
+        return cls(MessengerSettings.from_credentials(credentials))
+
+    def __init__(
+        self,
+        settings: MessengerSettings,
+        client: GraphClient | None = None,
+        store: ChannelStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client or GraphClient(settings.graph_url, settings.page_access_token)
+        self._store = store
+        self.languages = LanguageMemory()
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def store(self) -> ChannelStore:
+        """The de-duplication store, opened on first use."""
+        if self._store is None:
+            self._store = ChannelStore(self.settings.db_path)
+        return self._store
+
+    def _id(self, value: str) -> str:
+        return pseudonym(value, self.settings.app_secret)
+
+    def get_output_channel(self) -> OutputChannel:
+        return MessengerOutput(self.client, self.settings.app_secret)
+
+    async def drain(self) -> None:
+        """Wait until every event received so far has been handled (used at shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def handle(
+        self, events: list[Incoming], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """Handle a batch's new events in order; a failure is logged and never stops the rest."""
+        output = MessengerOutput(self.client, self.settings.app_secret)
+        for event in events:
+            try:
+                await output.typing(event.sender)
+                if event.text is None:
+                    lang = self.languages.language(event.sender)
+                    await output.send_text_message(event.sender, _knowledge_text("non_text", lang))
+                    continue
+                self.languages.note(event.sender, event.visible_text or event.text)
+                await on_new_message(
+                    UserMessage(
+                        event.text,
+                        output,
+                        event.sender,
+                        input_channel=CHANNEL,
+                        message_id=event.key,
+                    )
+                )
+            except Exception:
+                logger.exception(
+                    "messenger event failed: sender=%s mid=%s", self._id(event.sender), event.key
+                )
+
+    def _schedule(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("nssf_messenger_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            mode = request.args.get("hub.mode")
+            token = request.args.get("hub.verify_token") or ""
+            challenge = request.args.get("hub.challenge") or ""
+            expected = self.settings.verify_token.encode("utf-8")
+            if mode == "subscribe" and hmac.compare_digest(token.encode("utf-8"), expected):
+                return response.text(challenge)
+            logger.warning("messenger verification refused (wrong mode or verify token)")
+            return response.text("verification failed", status=403)
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            if len(body) > MAX_BODY_BYTES:
+                return response.text("payload too large", status=413)
+            header = request.headers.get("X-Hub-Signature-256")
+            if not signature_is_valid(self.settings.app_secret, body, header):
+                logger.warning(
+                    "messenger webhook refused: %s signature", "wrong" if header else "missing"
+                )
+                return response.text("invalid signature", status=403)
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return response.text("body is not JSON", status=400)
+            if not isinstance(data, dict) or data.get("object") != "page":
+                return response.text("not a page event", status=404)
+            fresh = [
+                event
+                for event in parse_events(data)
+                if event.key is None or self.store.first_delivery(f"{CHANNEL}:{event.key}")
+            ]
+            if fresh:
+                self._schedule(self.handle(fresh, on_new_message))
+            return response.text("EVENT_RECEIVED")
+
+        return hook

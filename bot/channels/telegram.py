@@ -1,0 +1,466 @@
+"""Telegram channel for Rasa, at ``/webhooks/telegram/webhook``, built on python-telegram-bot.
+
+- Refused with 403 unless ``X-Telegram-Bot-Api-Secret-Token`` equals the webhook secret
+  (constant-time compare). Updates are parsed with ``telegram.Update.de_json`` and handled once
+  per ``update_id``, also after a restart.
+- Text messages, callback queries (answered; their payload goes to the bot) and the commands
+  ``/start``, ``/help``, ``/menu`` and ``/language`` go to the bot; stickers, photos, voice and
+  other non-text messages get the "text only" reply. In groups the bot answers only commands,
+  mentions of itself and replies to its messages, and keeps one conversation per (chat, user).
+- Replies: plain text (no parse mode, so nothing a user or an answer contains is read as markup)
+  split under 4096 characters; buttons as an inline keyboard whose ``callback_data`` is at most
+  64 bytes (longer payloads are stored and replaced by a short key); 429 ``retry_after`` honoured,
+  network errors and 5xx retried with backoff.
+
+Logs carry update ids and keyed hashes of chat/user ids, never user text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.channels.common import (
+    MAX_RETRY_AFTER_S,
+    RETRY_DELAYS_S,
+    LanguageMemory,
+    clip_input,
+    pseudonym,
+    split_text,
+)
+from bot.channels.settings import TelegramSettings
+from bot.channels.store import ChannelStore
+from bot.knowledge import DEFAULT_DIR, get_knowledge
+from bot.language import LANGUAGES
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+MAX_BODY_BYTES = 1_000_000
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Commands -> Rasa intent payloads. /start greets; /menu and /help show the topics.
+COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/language"}
+# What setMyCommands registers, per language (``None``: the default, English).
+COMMAND_DESCRIPTIONS: dict[str | None, list[tuple[str, str]]] = {
+    None: [
+        ("start", "Start: greeting and topics"),
+        ("menu", "Show the topics"),
+        ("help", "What I can answer"),
+        ("language", "Choose English or Khmer"),
+    ],
+    "km": [
+        ("start", "ចាប់ផ្ដើម៖ ស្វាគមន៍ និងប្រធានបទ"),
+        ("menu", "បង្ហាញប្រធានបទ"),
+        ("help", "អ្វីដែលខ្ញុំអាចឆ្លើយបាន"),
+        ("language", "ជ្រើសរើសភាសាខ្មែរ ឬអង់គ្លេស"),
+    ],
+}
+_GROUPS = (Chat.GROUP, Chat.SUPERGROUP)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update to handle. ``text`` goes to the bot; ``None`` means a non-text message."""
+
+    sender: str  # the conversation: the chat in private, (chat, user) in groups
+    chat_id: int
+    text: str | None
+    visible_text: str | None = None  # what the user wrote (for the reply language)
+    reply_to: int | None = None  # in groups, the message the answer replies to
+    callback_id: str | None = None  # a callback query to answer
+    language_hint: str | None = None  # the user's Telegram language_code
+
+
+def secret_is_valid(expected: str, header: str | None) -> bool:
+    return header is not None and hmac.compare_digest(
+        header.encode("utf-8"), expected.encode("utf-8")
+    )
+
+
+def sender_id(chat: Chat, user: User | None) -> str:
+    """Private chats: the chat. Groups: chat and user, so colleagues don't share a conversation."""
+    if chat.type in _GROUPS and user is not None:
+        return f"{chat.id}:{user.id}"
+    return str(chat.id)
+
+
+def _command(message: Message, bot_username: str) -> tuple[str, str] | None:
+    """``(command, argument)`` if the message starts with a command meant for this bot."""
+    text = message.text or ""
+    entity = next(
+        (e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0),
+        None,
+    )
+    if entity is None:
+        return None
+    word = text[1 : entity.length]
+    name, _, addressee = word.partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return name.lower(), text[entity.length :].strip()
+
+
+def _mentions(message: Message, bot_username: str) -> bool:
+    mention = f"@{bot_username}".lower()
+    for entity in message.entities:
+        if entity.type == MessageEntity.MENTION:
+            if message.parse_entity(entity).lower() == mention:
+                return True
+    return False
+
+
+def _without_mention(text: str, bot_username: str) -> str:
+    mention = f"@{bot_username}"
+    lowered = text.lower()
+    at = lowered.find(mention.lower())
+    while at >= 0:
+        text = text[:at] + text[at + len(mention) :]
+        lowered = text.lower()
+        at = lowered.find(mention.lower())
+    return " ".join(text.split())
+
+
+def command_payload(name: str, argument: str) -> str:
+    """The bot payload for a command; ``/language en`` picks the language directly."""
+    if name == "language" and argument.lower() in LANGUAGES:
+        return f'/language{{"language":"{argument.lower()}"}}'
+    return COMMANDS.get(name, "/help")
+
+
+def classify(update: Update, me: User, resolve: Callable[[str], str | None]) -> Incoming | None:
+    """What to do with an update, or ``None`` to ignore it (edits, channel posts, group chatter
+    not addressed to the bot, service messages). ``resolve`` maps stored callback keys."""
+    if update.callback_query is not None:
+        return _classify_callback(update.callback_query, resolve)
+    message = update.message
+    if message is None or message.chat.type == Chat.CHANNEL:
+        return None
+    chat, user = message.chat, message.from_user
+    if user is not None and user.is_bot:
+        return None
+    username = me.username or ""
+    in_group = chat.type in _GROUPS
+    command = _command(message, username) if message.text else None
+    replied = message.reply_to_message
+    to_me = replied is not None and replied.from_user is not None and replied.from_user.id == me.id
+    if in_group and not (command or to_me or (message.text and _mentions(message, username))):
+        return None
+
+    def incoming(text: str | None, visible: str | None = None) -> Incoming:
+        return Incoming(
+            sender=sender_id(chat, user),
+            chat_id=chat.id,
+            text=text,
+            visible_text=visible,
+            reply_to=message.message_id if in_group else None,
+            language_hint=user.language_code if user else None,
+        )
+
+    if command is not None:
+        return incoming(command_payload(*command))
+    if message.text and message.text.strip():
+        text = _without_mention(message.text, username) if in_group else message.text
+        if not text:
+            return incoming("/help")  # only "@bot": show what it can do
+        return incoming(clip_input(text), text)
+    if message.effective_attachment is not None:
+        return incoming(None, message.caption)
+    return None  # service messages: members joining, pinned messages, ...
+
+
+def _classify_callback(
+    query: CallbackQuery, resolve: Callable[[str], str | None]
+) -> Incoming | None:
+    message = query.message
+    if message is None:  # a button on an inline-mode message: not ours
+        return None
+    chat = message.chat
+    data = query.data or ""
+    payload = resolve(data) if data.startswith("p:") else data
+    return Incoming(
+        sender=sender_id(chat, query.from_user),
+        chat_id=chat.id,
+        text=payload or "/help",  # a key that expired shows the menu again
+        callback_id=query.id,
+        reply_to=message.message_id if chat.type in _GROUPS else None,
+        language_hint=query.from_user.language_code,
+    )
+
+
+async def call_with_retry(
+    call: Callable[[], Awaitable[Any]],
+    delays: Sequence[float] = RETRY_DELAYS_S,
+    max_retry_after: float = MAX_RETRY_AFTER_S,
+) -> Any:
+    """Run a Bot API call; on 429 wait ``retry_after`` (capped), on network errors and 5xx wait
+    the next backoff delay, then try again. Other errors (bad request, blocked) are raised."""
+    for delay in (*delays, None):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if delay is None:
+                raise
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            await asyncio.sleep(min(max(seconds, delay), max_retry_after))
+        except NetworkError:  # includes timeouts and 5xx ("Bad Gateway")
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+class TelegramOutput(OutputChannel):
+    """Sends the bot's messages to one Telegram chat (replying to the user's message in groups)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        store: ChannelStore,
+        log_key: str,
+        reply_to: int | None = None,
+        delays: Sequence[float] = RETRY_DELAYS_S,
+    ) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.store = store
+        self.reply_to = reply_to
+        self._log_key = log_key
+        self._delays = delays
+
+    def callback_data(self, payload: str) -> str:
+        """``payload`` itself when it fits in 64 bytes, else a stored short key."""
+        if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES:
+            return payload
+        return self.store.payload_key(payload)
+
+    def keyboard(self, buttons: Sequence[dict[str, Any]]) -> InlineKeyboardMarkup | None:
+        rows = [
+            [InlineKeyboardButton(str(b["title"]), callback_data=self.callback_data(b["payload"]))]
+            for b in buttons
+            if b.get("title") and isinstance(b.get("payload"), str) and b["payload"]
+        ]
+        return InlineKeyboardMarkup(rows) if rows else None
+
+    async def _send(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        reply = (
+            ReplyParameters(self.reply_to, allow_sending_without_reply=True)
+            if self.reply_to
+            else None
+        )
+        try:
+            await call_with_retry(
+                lambda: self.bot.send_message(
+                    self.chat_id, text, reply_markup=markup, reply_parameters=reply
+                ),
+                self._delays,
+            )
+        except TelegramError as exc:
+            logger.error(
+                "telegram send failed: chat=%s error=%s",
+                pseudonym(str(self.chat_id), self._log_key),
+                type(exc).__name__,
+            )
+
+    async def typing(self) -> None:
+        try:
+            await call_with_retry(
+                lambda: self.bot.send_chat_action(self.chat_id, ChatAction.TYPING), ()
+            )
+        except TelegramError:
+            pass  # only a courtesy
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        parts = split_text(text, MAX_TEXT) if text and text.strip() else []
+        markup = self.keyboard(buttons)
+        if markup is not None and not parts:
+            parts = ["…"]
+        for i, part in enumerate(parts):
+            await self._send(part, markup if i == len(parts) - 1 else None)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, [])
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        buttons = message.get("buttons") or message.get("quick_replies") or []
+        await self.send_text_with_buttons(recipient_id, message.get("text") or "", buttons)
+
+
+def _knowledge_text(key: str, lang: Any) -> str:
+    return get_knowledge(os.environ.get("KNOWLEDGE_DIR") or str(DEFAULT_DIR)).text(key, lang)
+
+
+class TelegramInput(InputChannel):
+    """The Telegram webhook: secret check, parsing, de-duplication, group rules, hand-off."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        """Refuses to start (``ChannelConfigError``) when a secret is missing."""
+        return cls(TelegramSettings.from_credentials(credentials))
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        store: ChannelStore | None = None,
+        bot: Bot | None = None,
+        delays: Sequence[float] = RETRY_DELAYS_S,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._bot = bot
+        self._delays = delays
+        self._me: User | None = None
+        self.languages = LanguageMemory()
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def store(self) -> ChannelStore:
+        if self._store is None:
+            self._store = ChannelStore(self.settings.db_path)
+        return self._store
+
+    @property
+    def bot(self) -> Bot:
+        """The python-telegram-bot client, created on first use."""
+        if self._bot is None:
+            request = HTTPXRequest(connect_timeout=5.0, read_timeout=10.0, write_timeout=10.0)
+            self._bot = Bot(
+                self.settings.bot_token, base_url=self.settings.bot_base_url, request=request
+            )
+        return self._bot
+
+    async def me(self) -> User:
+        """The bot's own user (``getMe``, cached): its id and username decide group rules."""
+        if self._me is None:
+            self._me = await call_with_retry(self.bot.get_me, self._delays)
+        return self._me
+
+    def _id(self, value: object) -> str:
+        return pseudonym(str(value), self.settings.webhook_secret)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def handle(
+        self,
+        update_id: int,
+        event: Incoming,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        output = TelegramOutput(
+            self.bot,
+            event.chat_id,
+            self.store,
+            self.settings.webhook_secret,
+            event.reply_to,
+            self._delays,
+        )
+        try:
+            callback_id = event.callback_id
+            if callback_id is not None:
+                try:
+                    await call_with_retry(lambda: self.bot.answer_callback_query(callback_id), ())
+                except TelegramError:
+                    logger.warning("telegram callback not answered: update=%s", update_id)
+            await output.typing()
+            if event.text is None:
+                lang = self.languages.language(
+                    event.sender, event.visible_text, event.language_hint
+                )
+                await output.send_text_message(event.sender, _knowledge_text("non_text", lang))
+                return
+            self.languages.note(event.sender, event.visible_text or event.text)
+            await on_new_message(
+                UserMessage(
+                    event.text,
+                    output,
+                    event.sender,
+                    input_channel=CHANNEL,
+                    message_id=str(update_id),
+                )
+            )
+        except Exception:
+            logger.exception(
+                "telegram update failed: update=%s chat=%s", update_id, self._id(event.chat_id)
+            )
+
+    def _schedule(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("nssf_telegram_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not secret_is_valid(
+                self.settings.webhook_secret, request.headers.get(SECRET_HEADER)
+            ):
+                logger.warning("telegram webhook refused: missing or wrong secret token")
+                return response.text("forbidden", status=403)
+            body = request.body or b""
+            if len(body) > MAX_BODY_BYTES:
+                return response.text("payload too large", status=413)
+            try:
+                data = json.loads(body)
+                update = Update.de_json(data, self.bot)
+            except Exception:  # not JSON, or JSON that is not an Update
+                return response.text("not a Telegram update", status=400)
+            try:
+                me = await self.me()
+            except TelegramError:
+                logger.error("telegram getMe failed; the update will be redelivered")
+                return response.text("bot unavailable", status=503)
+            if not self.store.first_delivery(f"{CHANNEL}:{update.update_id}"):
+                return response.text("ok")
+            event = classify(update, me, self.store.payload_for)
+            if event is not None:
+                self._schedule(self.handle(update.update_id, event, on_new_message))
+            return response.text("ok")
+
+        return hook

@@ -1,0 +1,326 @@
+"""The eligibility checks: each takes a typed input and returns a typed ``Result``.
+
+Every figure comes from the rule book at the date of the event (birth, sickness, accident,
+start of work); a figure not in force on that date makes the check answer "cannot tell".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from bot.eligibility.model import (
+    UNKNOWN,
+    Amount,
+    Basis,
+    Decision,
+    HealthCareInput,
+    InjuryInput,
+    MaternityInput,
+    Money,
+    PensionInput,
+    RegistrationInput,
+    Result,
+    SicknessInput,
+    Unknown,
+    riel,
+    usd,
+)
+from bot.eligibility.rules import Figure, MissingRule, RuleBook
+from bot.eligibility.text_format import fmt_money, fmt_number
+
+HUNDRED = Decimal(100)
+
+
+class _Rules:
+    """Looks figures up on one date and remembers which ones were used (the legal basis)."""
+
+    def __init__(self, book: RuleBook, on: dt.date) -> None:
+        self.book = book
+        self.on = on
+        self.used: dict[str, Figure] = {}
+
+    def __call__(self, ref: str) -> Decimal:
+        return self.figure(ref).value
+
+    def figure(self, ref: str) -> Figure:
+        figure = self.book.get(ref, self.on)
+        self.used.setdefault(ref, figure)
+        return figure
+
+    def basis(self) -> tuple[Basis, ...]:
+        return tuple(Basis.of(f) for f in self.used.values())
+
+
+def _int(n: Decimal) -> int:
+    return int(n)
+
+
+def _cannot_tell(check: str, on: dt.date, reason: str, missing: tuple[str, ...] = (), **params: str) -> Result:
+    return Result(check, Decision.CANNOT_TELL, reason, on, dict(params), missing=missing)
+
+
+def _no_rule(check: str, exc: MissingRule) -> Result:
+    return _cannot_tell(check, exc.day, "no_rule", date=exc.day.isoformat(), rule=exc.ref)
+
+
+def _daily_wage(r: _Rules, wage: Money, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """The daily average wage as the rules define it: contributory monthly wage (capped at the
+    health-insurance ceiling) ÷ the divisor; returns (daily wage, contributory wage) in riel."""
+    monthly = wage.to_riel(rate)
+    capped = min(monthly, r("health_care.base_ceiling"))
+    return capped / r("general.daily_wage_divisor"), capped
+
+
+def _amount(key: str, value_riel: Decimal, rate: Decimal, formula: str, wage: Money) -> Amount:
+    value = riel(value_riel)
+    shown = fmt_money(usd(value, rate), "USD") if wage.currency == "USD" else fmt_money(value, "KHR")
+    return Amount(key, value, usd(value, rate), f"{formula} = {shown}")
+
+
+def _wage_text(wage: Money, capped_riel: Decimal, rate: Decimal) -> str:
+    if wage.currency == "USD":
+        return fmt_money(usd(capped_riel, rate), "USD")
+    return fmt_money(capped_riel, "KHR")
+
+
+def _qualifying(r: _Rules, months: int | Unknown | None, consecutive: int | Unknown | None):
+    """The health-insurance qualifying rule: (decision, reason, params, missing)."""
+    need_run = r("health_care.consecutive_months")
+    need_in_window = r("health_care.months_in_window")
+    window = r("health_care.window_months")
+    params = {
+        "need_run": fmt_number(need_run),
+        "need_months": fmt_number(need_in_window),
+        "window": fmt_number(window),
+    }
+    if isinstance(consecutive, int) and consecutive >= need_run:
+        return Decision.ELIGIBLE, "health_consecutive", {**params, "run": str(consecutive)}, ()
+    if months is None:
+        return Decision.CANNOT_TELL, "missing_input", params, ("months_in_window",)
+    if months is UNKNOWN:
+        return Decision.CANNOT_TELL, "unknown_input", params, ("months_in_window",)
+    assert isinstance(months, int)
+    params["months"] = str(months)
+    if months >= need_in_window:
+        return Decision.ELIGIBLE, "health_months", params, ()
+    if months < need_run or isinstance(consecutive, int):
+        return Decision.NOT_ELIGIBLE, "health_not_enough", params, ()
+    if consecutive is UNKNOWN:
+        return Decision.CANNOT_TELL, "unknown_input", params, ("consecutive_months",)
+    return Decision.CANNOT_TELL, "missing_input", params, ("consecutive_months",)
+
+
+def health_care(inp: HealthCareInput, book: RuleBook) -> Result:
+    """Health care: contributions for 2 consecutive months or 6 of the last 12."""
+    r = _Rules(book, inp.on)
+    try:
+        decision, reason, params, missing = _qualifying(r, inp.months_in_window, inp.consecutive_months)
+        params["care_days"] = fmt_number(r("health_care.max_care_days"))
+    except MissingRule as exc:
+        return _no_rule("health_care", exc)
+    steps = ("step_health_care",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
+    return Result("health_care", decision, reason, inp.on, params, missing, (), (), r.basis(), steps)
+
+
+def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
+    """Maternity allowance (9 of 12 months; 70 % × daily wage × 90 days) and the employer's 50 %."""
+    r = _Rules(book, inp.birth_date)
+    try:
+        need = r("maternity.qualifying_months")
+        params = {
+            "need_months": fmt_number(need),
+            "window": fmt_number(r("maternity.window_months")),
+            "notify_weeks": fmt_number(r("maternity.notify_from_weeks")),
+        }
+        months = inp.months_in_window
+        if months is None or months is UNKNOWN:
+            reason = "missing_input" if months is None else "unknown_input"
+            return Result("maternity", Decision.CANNOT_TELL, reason, inp.birth_date, params,
+                          ("months_in_window",), basis=r.basis())
+        assert isinstance(months, int)
+        params["months"] = str(months)
+        decision = Decision.ELIGIBLE if months >= need else Decision.NOT_ELIGIBLE
+        reason = "maternity_ok" if decision == Decision.ELIGIBLE else "maternity_short"
+        amounts: list[Amount] = []
+        wanted: list[str] = []
+        wage = inp.wage
+        if isinstance(wage, Money):
+            amounts.extend(_maternity_amounts(r, inp, wage, rate, decision))
+        elif wage is None:
+            wanted.append("wage")
+        if inp.year_of_service is None:
+            wanted.append("year_of_service")
+    except MissingRule as exc:
+        return _no_rule("maternity", exc)
+    steps = ("step_maternity_notify",) if decision == Decision.ELIGIBLE else ("step_hotline",)
+    return Result("maternity", decision, reason, inp.birth_date, params, (), tuple(wanted),
+                  tuple(amounts), r.basis(), steps, rate)
+
+
+def _maternity_amounts(r: _Rules, inp: MaternityInput, wage: Money, rate: Decimal,
+                       decision: Decision) -> list[Amount]:
+    out = []
+    try:
+        days = r("maternity.allowance_days")
+        if decision == Decision.ELIGIBLE:
+            pct = r("maternity.allowance_rate")
+            daily, capped = _daily_wage(r, wage, rate)
+            divisor = r("general.daily_wage_divisor")
+            formula = (f"{fmt_number(pct)} % × {_wage_text(wage, capped, rate)} ÷ "
+                       f"{fmt_number(divisor)} × {fmt_number(days)}")
+            out.append(_amount("amount_maternity_nssf", pct / HUNDRED * daily * days, rate, formula, wage))
+            cash = r.figure("maternity.birth_cash")
+            total_cash = cash.value * inp.babies
+            out.append(Amount("amount_birth_cash", riel(total_cash), usd(total_cash, rate),
+                              f"{fmt_money(cash.value, 'KHR')} × {inp.babies}"
+                              f" = {fmt_money(total_cash, 'KHR')}"))
+        if inp.year_of_service is True:
+            share = r("maternity.employer_rate")
+            divisor = r("general.daily_wage_divisor")
+            monthly = wage.to_riel(rate)
+            formula = (f"{fmt_number(share)} % × {_wage_text(wage, monthly, rate)} ÷ "
+                       f"{fmt_number(divisor)} × {fmt_number(days)}")
+            out.append(_amount("amount_maternity_employer",
+                               share / HUNDRED * monthly / divisor * days, rate, formula, wage))
+    except MissingRule:
+        return out  # the amount rule is not known on that date: decision only
+    return out
+
+
+def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
+    """Sickness allowance: health-care qualifying rule; 70 % × daily wage, at most 180 days."""
+    r = _Rules(book, inp.on)
+    try:
+        decision, reason, params, missing = _qualifying(r, inp.months_in_window, inp.consecutive_months)
+        pct = r("sickness.allowance_rate")
+        max_days = r("sickness.max_days")
+        params.update(max_days=fmt_number(max_days), window=fmt_number(r("sickness.window_months")))
+        amounts: list[Amount] = []
+        wanted = []
+        if decision == Decision.ELIGIBLE:
+            reason = "sickness_ok"
+            if isinstance(inp.wage, Money) and isinstance(inp.days, int):
+                days = min(Decimal(inp.days), max_days)
+                daily, capped = _daily_wage(r, inp.wage, rate)
+                formula = (f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
+                           f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}")
+                amounts.append(_amount("amount_sickness", pct / HUNDRED * daily * days, rate,
+                                       formula, inp.wage))
+            wanted = [k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None]
+    except MissingRule as exc:
+        return _no_rule("sickness", exc)
+    steps = ("step_sickness",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
+    return Result("sickness", decision, reason, inp.on, params, missing, tuple(wanted),
+                  tuple(amounts), r.basis(), steps, rate)
+
+
+def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
+    """Employment injury incl. commuting: covered from day one; a commuting accident only on the
+    direct route; 70 % of the daily wage from day 2, the employer pays day 1."""
+    r = _Rules(book, inp.on)
+    try:
+        pct = r("employment_injury.temporary_rate")
+        employer_days = r("employment_injury.employer_paid_days")
+        report = r.figure("employment_injury.report_hours")
+        params = {
+            "pct": fmt_number(pct),
+            "employer_days": fmt_number(employer_days),
+            "threshold": fmt_number(r("employment_injury.permanent_pension_threshold")),
+            "report_hours": fmt_number(report.value),
+        }
+        r("employment_injury.qualifying_months")
+        if inp.commuting is None or inp.commuting is UNKNOWN:
+            reason = "missing_input" if inp.commuting is None else "unknown_input"
+            return Result("injury", Decision.CANNOT_TELL, reason, inp.on, params, ("commuting",),
+                          basis=r.basis())
+        if inp.commuting is True and (inp.direct_route is None or inp.direct_route is UNKNOWN):
+            reason = "missing_input" if inp.direct_route is None else "unknown_input"
+            return Result("injury", Decision.CANNOT_TELL, reason, inp.on, params, ("direct_route",),
+                          basis=r.basis())
+        if inp.commuting is True and inp.direct_route is False:
+            return Result("injury", Decision.NOT_ELIGIBLE, "injury_detour", inp.on, params,
+                          basis=r.basis(), next_steps=("step_hotline",))
+        reason = "injury_commuting" if inp.commuting is True else "injury_work"
+        amounts: list[Amount] = []
+        if isinstance(inp.wage, Money) and isinstance(inp.days, int):
+            paid = max(Decimal(inp.days) - employer_days, Decimal(0))
+            daily, capped = _daily_wage(r, inp.wage, rate)
+            formula = (f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
+                       f"{fmt_number(r('general.daily_wage_divisor'))} × ({inp.days} − "
+                       f"{fmt_number(employer_days)})")
+            amounts.append(_amount("amount_injury", pct / HUNDRED * daily * paid, rate, formula,
+                                   inp.wage))
+        wanted = tuple(k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None)
+    except MissingRule as exc:
+        return _no_rule("injury", exc)
+    return Result("injury", Decision.ELIGIBLE, reason, inp.on, params, (), wanted, tuple(amounts),
+                  r.basis(), ("step_injury_report",), rate)
+
+
+def pension(inp: PensionInput, book: RuleBook) -> Result:
+    """Old-age pension: age 60 and 12 months of contributions, otherwise a lump sum."""
+    r = _Rules(book, inp.on)
+    try:
+        age_needed = r("pension.pension_age")
+        months_needed = r("pension.qualifying_months")
+    except MissingRule as exc:
+        return _no_rule("pension", exc)
+    params = {"pension_age": fmt_number(age_needed), "need_months": fmt_number(months_needed)}
+    for name, value in (("age", inp.age), ("months", inp.months)):
+        if value is None or value is UNKNOWN:
+            reason = "missing_input" if value is None else "unknown_input"
+            return Result("pension", Decision.CANNOT_TELL, reason, inp.on, params,
+                          (f"pension_{name}",), basis=r.basis())
+    assert isinstance(inp.age, int) and isinstance(inp.months, int)
+    params.update(age=str(inp.age), months=str(inp.months))
+    if inp.age < age_needed:
+        params["years_left"] = fmt_number(age_needed - inp.age)
+        decision, reason = Decision.NOT_ELIGIBLE, "pension_too_young"
+    elif inp.months >= months_needed:
+        decision, reason = Decision.ELIGIBLE, "pension_ok"
+    else:
+        decision, reason = Decision.NOT_ELIGIBLE, "pension_lump_sum"
+    return Result("pension", decision, reason, inp.on, params, basis=r.basis(),
+                  next_steps=("step_pension",))
+
+
+def registration(inp: RegistrationInput, book: RuleBook) -> Result:
+    """Registration deadline for an enterprise (after starting operations) or a new worker
+    (after starting work); "eligible" means the deadline has not passed on ``inp.on``."""
+    if inp.who is None or inp.who is UNKNOWN:
+        reason = "missing_input" if inp.who is None else "unknown_input"
+        return _cannot_tell("registration", inp.on, reason, ("registrant",))
+    if inp.start_date is None or inp.start_date is UNKNOWN:
+        reason = "missing_input" if inp.start_date is None else "unknown_input"
+        return _cannot_tell("registration", inp.on, reason, ("start_date",))
+    assert isinstance(inp.start_date, dt.date)
+    r = _Rules(book, inp.start_date)
+    try:
+        key = "enterprise_days" if inp.who == "enterprise" else "worker_days"
+        days = r(f"registration.{key}")
+        if inp.who == "enterprise":
+            r("registration.min_workers")
+    except MissingRule as exc:
+        return _no_rule("registration", exc)
+    deadline = inp.start_date + dt.timedelta(days=_int(days))
+    params = {"days": fmt_number(days), "start": inp.start_date.isoformat(),
+              "deadline": deadline.isoformat()}
+    if inp.who == "enterprise":
+        params["min_workers"] = fmt_number(r("registration.min_workers"))
+    on_time = inp.on <= deadline
+    reason = f"registration_{inp.who}_{'on_time' if on_time else 'late'}"
+    decision = Decision.ELIGIBLE if on_time else Decision.NOT_ELIGIBLE
+    return Result("registration", decision, reason, inp.on, params, basis=r.basis(),
+                  next_steps=(f"step_register_{inp.who}",))
+
+
+CHECKS: dict[str, Callable[..., Result]] = {
+    "health_care": health_care,
+    "maternity": maternity,
+    "sickness": sickness,
+    "injury": injury,
+    "pension": pension,
+    "registration": registration,
+}

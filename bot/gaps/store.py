@@ -1,0 +1,299 @@
+"""Where gap records live: an SQL database (SQLAlchemy 1.4, 2.0-style) and a spool file.
+
+``DATABASE_URL`` names the database (default: SQLite at ``var/gaps.db``; PostgreSQL with
+``postgresql://user:password@host:5432/db``). The schema is created and upgraded by the Alembic
+migrations in ``alembic/`` (:meth:`GapStore.migrate`, run at start-up by ``python -m bot.gaps
+migrate``, and before the first write).
+
+A write that fails (database down, disk full, schema missing) never raises: the record is appended
+to the spool file (``GAPS_SPOOL_FILE``, default ``var/gaps-spool.jsonl``, one JSON record per line)
+and the spool is replayed after the next successful write and at start-up. Records carry a unique
+``uid``, so a replay never inserts a record twice. The spool holds masked records only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.gaps.model import (
+    MAX_NOTE_CHARS,
+    STATUSES,
+    GapRecord,
+    gaps,
+    record_from_row,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'gaps.db'}"
+DEFAULT_SPOOL = ROOT / "var" / "gaps-spool.jsonl"
+ALEMBIC_INI = ROOT / "alembic.ini"
+ALEMBIC_DIR = ROOT / "alembic"
+
+
+def database_url(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def spool_path(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    raw = env.get("GAPS_SPOOL_FILE", "").strip()
+    return Path(raw) if raw else DEFAULT_SPOOL
+
+
+@dataclass(frozen=True)
+class GapFilters:
+    """What the dashboard and the API may filter on; ``None`` means "any"."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    channel: str | None = None
+    language: str | None = None
+    reason: str | None = None
+    statuses: tuple[str, ...] | None = None
+    search: str | None = None
+    ids: tuple[int, ...] | None = None
+
+    def where(self) -> list[Any]:
+        clauses: list[Any] = []
+        if self.since is not None:
+            clauses.append(gaps.c.created_at >= self.since)
+        if self.until is not None:
+            clauses.append(gaps.c.created_at < self.until)
+        for column, value in (
+            (gaps.c.channel, self.channel),
+            (gaps.c.language, self.language),
+            (gaps.c.reason, self.reason),
+        ):
+            if value:
+                clauses.append(column == value)
+        if self.statuses:
+            clauses.append(gaps.c.status.in_(self.statuses))
+        if self.search:
+            needle = self.search.lower()
+            clauses.append(sa.func.lower(gaps.c.text).contains(needle, autoescape=True))
+        if self.ids is not None:
+            clauses.append(gaps.c.id.in_(self.ids))
+        return clauses
+
+
+class Spool:
+    """An append-only JSON-lines file of records waiting for the database, safe across processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the spool exclusively (threads of this process and other processes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._thread_lock, open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def append(self, record: GapRecord) -> None:
+        line = json.dumps(record.to_json(), ensure_ascii=False) + "\n"
+        with self.locked():
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def pending(self) -> bool:
+        try:
+            return self.path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
+
+    def read(self) -> list[GapRecord]:
+        """The spooled records (call with the lock held); an unreadable line is kept aside."""
+        if not self.pending():
+            return []
+        records = []
+        for number, line in enumerate(self.path.read_text("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(GapRecord.from_json(json.loads(line)))
+            except (ValueError, TypeError, KeyError):
+                log.error("spool line %d is not a gap record; moved to %s.bad", number, self.path)
+                with open(self.path.with_suffix(".bad"), "a", encoding="utf-8") as bad:
+                    bad.write(line + "\n")
+        return records
+
+    def clear(self) -> None:
+        """Empty the spool (call with the lock held)."""
+        with open(self.path, "w", encoding="utf-8"):
+            pass
+
+
+class GapStore:
+    """Gap records in the database, with the spool as the fallback for writes."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        spool: Path | None = None,
+        connect_args: dict[str, Any] | None = None,
+    ) -> None:
+        self.url = url or database_url()
+        self.spool = Spool(spool or spool_path())
+        self._connect_args = connect_args or {}
+        self._engine: Engine | None = None
+        self._migrated = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls) -> GapStore:
+        return cls(database_url(), spool_path())
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created on first use (never at import time)."""
+        if self._engine is None:
+            url = sa.engine.make_url(self.url)
+            args = dict(self._connect_args)
+            if url.get_backend_name() == "sqlite":
+                if url.database and url.database != ":memory:":
+                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                args.setdefault("timeout", 5)
+            else:
+                args.setdefault("connect_timeout", 3)
+            self._engine = sa.create_engine(
+                url, future=True, pool_pre_ping=True, connect_args=args
+            )
+        return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Apply the Alembic migrations up to ``head``, then replay the spool. Raises on failure."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config(str(ALEMBIC_INI))
+        config.set_main_option("script_location", str(ALEMBIC_DIR))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        self._migrated = True
+        self.replay()
+
+    def _ensure_schema(self) -> None:
+        if not self._migrated:
+            self.migrate()
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def add(self, record: GapRecord) -> bool:
+        """Store ``record``; on any database failure spool it instead. True if it reached the DB.
+
+        After a successful write, records waiting in the spool are replayed.
+        """
+        with self._lock:
+            try:
+                self._ensure_schema()
+                self._insert([record])
+            except SQLAlchemyError as exc:
+                log.warning("gap store unavailable (%s); record spooled", type(exc).__name__)
+                self.spool.append(record)
+                return False
+            if self.spool.pending():
+                self._replay_quietly()
+            return True
+
+    def replay(self) -> int:
+        """Insert the spooled records that are not in the database yet; return how many."""
+        with self.spool.locked():
+            records = self.spool.read()
+            if not records:
+                return 0
+            inserted = self._insert(records)
+            self.spool.clear()
+        log.info("replayed %d spooled gap records (%d new)", len(records), inserted)
+        return inserted
+
+    def _replay_quietly(self) -> None:
+        try:
+            self.replay()
+        except SQLAlchemyError as exc:
+            log.warning("spool replay failed (%s); will retry", type(exc).__name__)
+
+    def _insert(self, records: Sequence[GapRecord]) -> int:
+        """Insert the records whose uid is not stored yet, in one transaction."""
+        uids = [r.uid for r in records]
+        with self.engine.begin() as conn:
+            existing = set(conn.scalars(sa.select(gaps.c.uid).where(gaps.c.uid.in_(uids))))
+            fresh = {r.uid: r for r in records if r.uid not in existing}
+            if fresh:
+                conn.execute(sa.insert(gaps), [r.row() for r in fresh.values()])
+        return len(fresh)
+
+    def set_status(self, ids: Sequence[int], status: str, note: str = "") -> int:
+        """Set the status of the given records (and the note, when one is given)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        if not ids:
+            return 0
+        values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+        if note.strip():
+            values["note"] = note.strip()[:MAX_NOTE_CHARS]
+        self._ensure_schema()
+        with self.engine.begin() as conn:
+            result = conn.execute(sa.update(gaps).where(gaps.c.id.in_(list(ids))).values(values))
+        return int(result.rowcount or 0)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def list(
+        self, filters: GapFilters | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[GapRecord]:
+        """Records matching ``filters``, newest first."""
+        self._ensure_schema()
+        query = sa.select(gaps).where(*(filters or GapFilters()).where())
+        query = query.order_by(gaps.c.created_at.desc(), gaps.c.id.desc()).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [record_from_row(row) for row in conn.execute(query)]
+
+    def count(self, filters: GapFilters | None = None) -> int:
+        self._ensure_schema()
+        query = sa.select(sa.func.count()).select_from(gaps)
+        query = query.where(*(filters or GapFilters()).where())
+        with self.engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def get(self, gap_id: int) -> GapRecord | None:
+        self._ensure_schema()
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(gaps).where(gaps.c.id == gap_id)).first()
+        return record_from_row(row) if row is not None else None

@@ -1,0 +1,145 @@
+"""A real Rasa server (with the generated credentials file) and action server on 127.0.0.1.
+
+Started as subprocesses, exactly as ``make run`` starts them, with the conversations in a
+temporary SQLite file and the channels pointed at the fake platforms by their environment.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: process exited; log:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {seconds} s; log:\n{log.read_text()[-3000:]}")
+
+
+def channel_env(tmp: Path, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MESSENGER_", "TELEGRAM_"))}
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONPATH=str(ROOT),
+        CHANNELS_DB_PATH=str(tmp / "channels.db"),
+        TRACKER_DB_URL=f"sqlite:///{tmp / 'tracker.db'}",
+    )
+    env.update(extra)
+    return env
+
+
+def write_credentials(env: Mapping[str, str], out: Path) -> subprocess.CompletedProcess:
+    """Run the real generator (``scripts/credentials.py``) with ``env``."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.credentials", "--out", str(out)],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@dataclass
+class RasaStack:
+    url: str
+    env: dict[str, str]
+    rasa_log: Path
+
+
+@contextmanager
+def rasa_stack(model: Path, tmp: Path, extra_env: Mapping[str, str]) -> Iterator[RasaStack]:
+    """Action server + Rasa server with the channels configured from ``extra_env``."""
+    action_port, rasa_port = free_port(), free_port()
+    env = channel_env(
+        tmp, {**extra_env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"}
+    )
+    creds = tmp / "credentials.yml"
+    generated = write_credentials(env, creds)
+    if generated.returncode != 0:
+        raise RuntimeError(f"credentials generator failed: {generated.stderr}")
+    procs: list[subprocess.Popen] = []
+    try:
+        actions_log = tmp / "actions.log"
+        with actions_log.open("w") as out:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "rasa"),
+                        "run",
+                        "actions",
+                        "--actions",
+                        "actions",
+                        "--port",
+                        str(action_port),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        rasa_log = tmp / "rasa.log"
+        with rasa_log.open("w") as out:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "rasa"),
+                        "run",
+                        "--model",
+                        str(model),
+                        "--port",
+                        str(rasa_port),
+                        "--interface",
+                        "127.0.0.1",
+                        "--credentials",
+                        str(creds),
+                        "--endpoints",
+                        "endpoints.yml",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        _wait(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
+        url = f"http://127.0.0.1:{rasa_port}"
+        _wait(f"{url}/", procs[1], rasa_log, 300)
+        yield RasaStack(url, env, rasa_log)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

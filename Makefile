@@ -22,11 +22,16 @@ export ACTION_PORT RASA_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_DB_URL RASA_UR
 
 TRAINING_DATA := data/nlu data/rules data/stories
 # The model's name is a hash of everything it is trained from: retrain only when that changes.
-MODEL_INPUTS = config.yml domain.yml $(shell find $(TRAINING_DATA) bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort) requirements.txt
+# (data/rules/schemes/ holds eligibility figures, which Rasa ignores: changing one needs no retraining)
+MODEL_INPUTS = config.yml domain.yml $(shell find $(TRAINING_DATA) bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path 'data/rules/schemes/*' | sort) requirements.in
 MODEL_HASH = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 MODEL = models/nssf-$(MODEL_HASH).tar.gz
+# Input channels: REST plus Messenger/Telegram when their secrets are set (make credentials).
+CREDENTIALS := var/credentials.yml
 
 .PHONY: help venv train run chat test lint unit validate story-test eval eval-check format clean
+.PHONY: credentials messenger-setup telegram-setup
+.PHONY: migrate staff-password
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,14 +47,23 @@ $(MODEL):
 train: venv ## train the model if its data, config or domain changed
 	@$(MAKE) --no-print-directory $(MODEL)
 
-run: train ## start action server, Rasa server and web app on localhost (Ctrl-C stops)
-	@MODEL=$(MODEL) scripts/run.sh
+run: train credentials ## start action server, Rasa server and web app on localhost (Ctrl-C stops)
+	@MODEL=$(MODEL) CREDENTIALS=$(CREDENTIALS) scripts/run.sh
 
-chat: train ## chat with the bot in the terminal
+chat: train credentials ## chat with the bot in the terminal
 	@mkdir -p var/log
 	@$(RASA) run actions --actions actions --port $(ACTION_PORT) >var/log/actions.log 2>&1 & \
 	  pid=$$!; trap "kill $$pid" EXIT; \
-	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml --credentials $(CREDENTIALS)
+
+credentials: venv ## write var/credentials.yml: REST + each channel whose secrets are set
+	@$(PY) -m scripts.credentials --out $(CREDENTIALS)
+
+messenger-setup: venv ## Messenger profile: Get Started, greeting (EN/KM), persistent menu
+	$(PY) -m scripts.messenger_setup
+
+telegram-setup: venv ## Telegram: setWebhook with the secret token, setMyCommands (EN/KM)
+	$(PY) -m scripts.telegram_setup
 
 lint: venv ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .
@@ -61,7 +75,8 @@ format: venv ## format the code with ruff
 	$(VENV)/bin/ruff format .
 
 unit: train ## unit and integration tests (pytest; integration tests use the trained model)
-	NSSF_MODEL=$(MODEL) $(PY) -m pytest
+	@# PostgreSQL (gap store tests) and Chromium (dashboard browser test), installed when absent
+	eval "$$(scripts/ci_services.sh)" && NSSF_MODEL=$(MODEL) $(PY) -m pytest
 
 validate: venv ## rasa data validate (domain, NLU, rules, stories)
 	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --fail-on-warnings
@@ -77,6 +92,12 @@ eval: train ## compare our pipeline with Rasa's stock pipeline on the eval set (
 	$(PY) -m scripts.nlu_eval --model $(MODEL) --compare configs/stock.yml --write docs/benchmarks.md
 
 test: venv lint validate unit story-test eval-check ## everything CI runs
+
+migrate: venv ## gap store: apply the database migrations (DATABASE_URL) and replay the spool
+	$(PY) -m bot.gaps migrate
+
+staff-password: venv ## print a password hash for DASHBOARD_PASSWORD_HASH (asks for the password)
+	@$(PY) -m bot.web.auth
 
 clean: ## remove trained models, results and local data
 	rm -rf models var/results

@@ -16,6 +16,7 @@ from actions.common import (
     send,
     user_text,
 )
+from actions.feedback import offer_feedback
 from actions.unresolved import ActionUnresolved
 from bot import replies
 from bot.language import LANGUAGES, requested_language
@@ -34,7 +35,9 @@ class ActionAnswer(Action):
         topic = latest_intent(tracker)
         if topic not in kb.topics:
             return await ActionUnresolved().run(dispatcher, tracker, domain)
-        send(dispatcher, replies.answer(kb, topic, language_of(tracker)))
+        lang = language_of(tracker)
+        send(dispatcher, replies.answer(kb, topic, lang))
+        offer_feedback(dispatcher, tracker, lang)
         return remember_language(tracker)
 
 

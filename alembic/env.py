@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import context
 
+from alembic import context
 from bot.gaps.model import metadata
 from bot.gaps.store import database_url
 

@@ -7,6 +7,10 @@ WORKDIR /app
 COPY actions /app/actions
 COPY bot /app/bot
 COPY data/knowledge /app/data/knowledge
+COPY data/rules/schemes /app/data/rules/schemes
+COPY data/eligibility /app/data/eligibility
+COPY alembic.ini /app/alembic.ini
+COPY alembic /app/alembic
 ENV PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false
 USER 1001
 EXPOSE 5055

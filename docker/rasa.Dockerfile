@@ -9,6 +9,7 @@ COPY data/nlu /app/data/nlu
 COPY data/rules /app/data/rules
 COPY data/stories /app/data/stories
 COPY bot /app/bot
+COPY scripts/__init__.py scripts/credentials.py /app/scripts/
 ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app
 RUN rasa train --data data/nlu data/rules data/stories --out models && chown -R 1001 /app
 USER 1001

@@ -5,6 +5,8 @@ COPY requirements-web.txt /tmp/
 RUN pip install --no-cache-dir -r /tmp/requirements-web.txt
 COPY bot /app/bot
 COPY data/knowledge /app/data/knowledge
+COPY alembic.ini /app/alembic.ini
+COPY alembic /app/alembic
 ENV PYTHONPATH=/app
 RUN useradd --uid 1001 --no-create-home web
 USER 1001

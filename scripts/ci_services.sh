@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Services the tests need, on a Debian/Ubuntu machine: PostgreSQL (store tests) and Chromium with
-# chromedriver (the dashboard's browser test). Installs them when absent, starts PostgreSQL, creates
+# chromedriver and a Khmer font (the dashboard's browser test). Installs them when absent, starts PostgreSQL, creates
 # the test role and database, and prints the variables the tests read, for the caller to eval:
 #
 #   eval "$(scripts/ci_services.sh)"     # then: make test
@@ -16,6 +16,8 @@ missing=()
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# Khmer font, so that the browser test's screenshot (docs/dashboard.png) shows Khmer, not boxes
+[ -d /usr/share/fonts/truetype/khmeros ] || missing+=(fonts-khmeros)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} (apt-get)"
   as_root apt-get update -qq >&2

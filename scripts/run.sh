@@ -29,12 +29,16 @@ wait_for() {  # url, name, seconds, pid
   exit 1
 }
 
+# Gap store (knowledge gaps): schema migrations and spool replay; the bot runs even if it fails.
+.venv/bin/python -m bot.gaps migrate >var/log/gaps.log 2>&1 \
+  || echo "gap store not ready (see var/log/gaps.log); unanswered questions are spooled" >&2
+
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" actions 120 "${PIDS[-1]}"
 
 .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --interface 127.0.0.1 \
-  --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
+  --credentials "${CREDENTIALS:-credentials.yml}" --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/" rasa 300 "${PIDS[-1]}"
 
@@ -46,6 +50,7 @@ cat <<MSG
 
 NSSF assistant is running (logs in var/log/):
   chat page:      http://localhost:$WEB_PORT/chat
+  staff dashboard: http://localhost:$WEB_PORT/staff  (log-in: README, "Staff dashboard")
   Rasa server:    http://localhost:$RASA_PORT  (REST channel /webhooks/rest/webhook; HTTP API off)
   action server:  http://localhost:$ACTION_PORT/health
 Press Ctrl-C to stop.

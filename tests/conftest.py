@@ -53,5 +53,5 @@ def trained_model() -> Path:
     """The model `make train` built (passed as NSSF_MODEL by `make unit`/`make test`)."""
     path = os.environ.get("NSSF_MODEL")
     if not path or not (ROOT / path).is_file():
-        pytest.fail("integration tests need a trained model: run them with `make unit` or `make test`")
+        pytest.fail("integration tests need a trained model: run `make unit` or `make test`")
     return ROOT / path

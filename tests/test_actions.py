@@ -19,6 +19,10 @@ from actions.unresolved import ActionUnresolved
 from tests.factories import UI_TEXTS, topic_doc, tracker, write_knowledge
 
 MENU = {"title": "Main menu", "payload": "/help"}
+FEEDBACK = [
+    {"title": "👍", "payload": '/feedback{"helpful":"yes"}'},
+    {"title": "👎", "payload": '/feedback{"helpful":"no"}'},
+]
 
 
 @pytest.fixture(autouse=True)
@@ -61,9 +65,19 @@ async def test_answer_in_english_to_an_english_question() -> None:
         (
             "You get 70 %.\n\nSource: Prakas 109 (2016-02-01)",
             [{"title": "Sickness", "payload": "/sickness"}, MENU],
-        )
+        ),
+        ("feedback_prompt en", FEEDBACK),
     ]
     assert events == [SlotSet("last_language", "en")]
+
+
+async def test_no_feedback_prompt_when_one_was_shown_a_message_ago() -> None:
+    t = tracker("and sick pay?", "maternity")
+    prompt = {"event": "bot", "text": "feedback_prompt en", "data": {"buttons": FEEDBACK}}
+    t.events.insert(0, prompt)
+    t.events.insert(0, {"event": "user", "text": "maternity pay"})
+    messages, _ = await run(ActionAnswer(), t)
+    assert [text for text, _ in messages] == ["You get 70 %.\n\nSource: Prakas 109 (2016-02-01)"]
 
 
 async def test_answer_in_khmer_to_a_mixed_khmer_english_question() -> None:
@@ -72,7 +86,8 @@ async def test_answer_in_khmer_to_a_mixed_khmer_english_question() -> None:
         (
             "អ្នកទទួលបាន ៧០%។\n\nប្រភព: Prakas 109 (2016-02-01)",
             [{"title": "ជំងឺ", "payload": "/sickness"}, {"title": "ម៉ឺនុយ", "payload": "/help"}],
-        )
+        ),
+        ("feedback_prompt ខ្មែរ", FEEDBACK),
     ]
     assert events == [SlotSet("last_language", "km")]
 

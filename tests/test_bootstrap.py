@@ -87,7 +87,7 @@ def test_pyenv_310_is_found_when_the_python310_shim_is_broken(tmp_path: Path) ->
     interpreter.symlink_to(sys.executable)
     (root / "versions" / "3.11.7").mkdir()
     pyenv = tmp_path / "pyenv-cmd"
-    pyenv.write_text(f"#!/bin/bash\n[ \"$1\" = root ] && echo {root}\n")
+    pyenv.write_text(f'#!/bin/bash\n[ "$1" = root ] && echo {root}\n')
     pyenv.chmod(0o755)
     path = minimal_path(tmp_path, {"python3.10": str(broken_shim(tmp_path)), "pyenv": str(pyenv)})
     result = which_python(tmp_path, path)

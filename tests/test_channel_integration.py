@@ -13,6 +13,7 @@ so the number of typing indicators (one per handled event) proves what was proce
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ import requests
 
 from bot.knowledge import get_knowledge
 from tests.fakes import payloads as p
-from tests.fakes.rasa import RasaStack, rasa_stack
+from tests.fakes.rasa import BIN, ROOT, RasaStack, channel_env, free_port, rasa_stack
 from tests.fakes.servers import FakeBotAPI, FakeGraph, message_to, too_many_requests
 
 APP_SECRET = "app-secret-for-tests"
@@ -53,7 +54,10 @@ def botapi() -> Iterator[FakeBotAPI]:
 
 @pytest.fixture(scope="module")
 def stack(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph, botapi: FakeBotAPI
+    trained_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    graph: FakeGraph,
+    botapi: FakeBotAPI,
 ) -> Iterator[RasaStack]:
     env = {
         "MESSENGER_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
@@ -85,7 +89,9 @@ def fb_replies(graph: FakeGraph, psid: str, count: int) -> list[dict[str, Any]]:
     return [c.body["message"] for c in graph.wait_for(message_to(psid), count)][:count]
 
 
-def tg_post(stack: RasaStack, update: dict[str, Any], secret: str | None = TG_SECRET) -> requests.Response:
+def tg_post(
+    stack: RasaStack, update: dict[str, Any], secret: str | None = TG_SECRET
+) -> requests.Response:
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
     return requests.post(f"{stack.url}/webhooks/telegram/webhook", json=update, headers=headers)
 
@@ -100,7 +106,8 @@ def tg_texts(botapi: FakeBotAPI, chat_id: int, count: int) -> list[dict[str, Any
 
 def menu_quick_replies(lang: str) -> list[dict[str, str]]:
     return [
-        {"content_type": "text", "title": KB.title(t, lang), "payload": f"/{t}"} for t in KB.menu  # type: ignore[arg-type]
+        {"content_type": "text", "title": KB.title(t, lang), "payload": f"/{t}"}
+        for t in KB.menu  # type: ignore[arg-type]
     ]
 
 
@@ -112,7 +119,12 @@ def test_messenger_handshake_echoes_the_challenge_only_for_the_right_verify_toke
 ) -> None:
     url = f"{stack.url}/webhooks/messenger/webhook"
     ok = requests.get(
-        url, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+        url,
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": VERIFY_TOKEN,
+            "hub.challenge": "1158201444",
+        },
     )
     assert (ok.status_code, ok.text) == (200, "1158201444")
     wrong = requests.get(
@@ -329,14 +341,22 @@ def test_telegram_callback_query_is_answered_and_its_payload_reaches_the_bot(
 
     sent = tg_texts(botapi, uid, 1)
     assert sent[0]["text"] == KB.answer("maternity", "km")
-    answered = botapi.wait_for(lambda c: botapi.method(c) == "answerCallbackQuery"
-                               and c.body.get("callback_query_id") == upd["callback_query"]["id"])
+    answered = botapi.wait_for(
+        lambda c: (
+            botapi.method(c) == "answerCallbackQuery"
+            and c.body.get("callback_query_id") == upd["callback_query"]["id"]
+        )
+    )
     assert len(answered) == 1
 
 
 @pytest.mark.parametrize(
     ("command", "expected_first"),
-    [("/start", ("greet", "km")), ("/menu", ("menu_prompt", "km")), ("/language en", ("language_set", "en"))],
+    [
+        ("/start", ("greet", "km")),
+        ("/menu", ("menu_prompt", "km")),
+        ("/language en", ("language_set", "en")),
+    ],
 )
 def test_telegram_commands_reach_the_bot(
     stack: RasaStack, botapi: FakeBotAPI, command: str, expected_first: tuple[str, str]
@@ -361,7 +381,11 @@ def test_telegram_same_update_twice_is_answered_once(stack: RasaStack, botapi: F
     assert len(botapi.calls_of("sendMessage", uid)) == 2
 
 
-@pytest.mark.parametrize("secret", [None, "wrong-secret", TG_SECRET + "x", ""], ids=["missing", "wrong", "longer", "empty"])
+@pytest.mark.parametrize(
+    "secret",
+    [None, "wrong-secret", TG_SECRET + "x", ""],
+    ids=["missing", "wrong", "longer", "empty"],
+)
 def test_telegram_missing_or_wrong_secret_is_403_and_nothing_is_processed(
     stack: RasaStack, botapi: FakeBotAPI, secret: str | None
 ) -> None:
@@ -403,8 +427,12 @@ def test_telegram_group_answers_only_commands_mentions_and_replies_to_the_bot(
     gid = -(1_000_000_000 + int(time.time()) % 1_000_000)
     chat = p.group_chat(gid)
     alice, bob = p.user(11), p.user(12)
-    bot_message = {"message_id": 5, "date": int(time.time()), "chat": chat,
-                   "from": {"id": BOT_ID, "is_bot": True, "first_name": "NSSF", "username": BOT_NAME}}
+    bot_message = {
+        "message_id": 5,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "NSSF", "username": BOT_NAME},
+    }
     ignored = [
         p.tg_message(chat, alice, "hello everyone"),
         p.tg_message(chat, alice, "/menu@some_other_bot"),
@@ -430,7 +458,9 @@ def test_telegram_group_answers_only_commands_mentions_and_replies_to_the_bot(
     }
 
 
-def test_telegram_group_keeps_one_conversation_per_user(stack: RasaStack, botapi: FakeBotAPI) -> None:
+def test_telegram_group_keeps_one_conversation_per_user(
+    stack: RasaStack, botapi: FakeBotAPI
+) -> None:
     gid = -(2_000_000_000 + int(time.time()) % 1_000_000)
     chat = p.group_chat(gid)
     alice, bob = p.user(21), p.user(22)
@@ -460,3 +490,49 @@ def test_telegram_429_retry_after_is_honoured(stack: RasaStack, botapi: FakeBotA
     assert first["text"] == second["text"] == KB.text("thanks", "en")
     times = [c.at for c in botapi.calls_of("sendMessage", uid)]
     assert times[1] - times[0] >= 0.95
+
+
+def test_rasa_server_refuses_to_start_a_channel_whose_secret_is_missing(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    creds = tmp_path / "credentials.yml"
+    creds.write_text(
+        "rest:\nbot.channels.messenger.MessengerInput:\n"
+        "  page_access_token: ${MESSENGER_PAGE_ACCESS_TOKEN}\n"
+        "  verify_token: ${MESSENGER_VERIFY_TOKEN}\n"
+    )
+    env = channel_env(
+        tmp_path,
+        {
+            "MESSENGER_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+            "MESSENGER_VERIFY_TOKEN": "v",
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}/webhook",
+        },
+    )
+
+    done = subprocess.run(
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(trained_model),
+            "--port",
+            str(free_port()),
+            "--interface",
+            "127.0.0.1",
+            "--credentials",
+            str(creds),
+            "--endpoints",
+            "endpoints.yml",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode != 0
+    assert "refuses to start" in done.stdout + done.stderr
+    assert "MESSENGER_APP_SECRET" in done.stdout + done.stderr
+    assert PAGE_TOKEN not in done.stdout + done.stderr

@@ -117,7 +117,7 @@ def test_ports_line_up_with_commands_healthchecks_and_expose(service: str, port:
     assert f"EXPOSE {port}" in [f"{i} {a}" for i, a in dockerfile(service)]
     assert str(port) in " ".join(svc["healthcheck"]["test"])
     if "command" in svc:
-        assert str(port) in svc["command"]
+        assert f"--port {port}" in " ".join(svc["command"]).replace('", "', " ")
     for mapping in svc.get("ports", []):
         assert mapping.endswith(f":{port}")
 
@@ -136,7 +136,17 @@ def test_every_service_has_a_healthcheck_and_waits_for_healthy_dependencies() ->
 
 
 def test_rasa_http_api_is_not_enabled() -> None:
-    assert "--enable-api" not in SERVICES["rasa"]["command"]
+    assert "--enable-api" not in " ".join(SERVICES["rasa"]["command"])
+
+
+def test_rasa_service_enables_channels_through_the_credentials_generator() -> None:
+    command = " ".join(SERVICES["rasa"]["command"])
+    assert command.startswith("python -m scripts.credentials --out /tmp/credentials.yml && ")
+    assert "--credentials /tmp/credentials.yml" in command
+    copied = " ".join(a for i, a in dockerfile("rasa") if i == "COPY")
+    assert "scripts/credentials.py" in copied
+    for name in ("MESSENGER_APP_SECRET", "TELEGRAM_WEBHOOK_SECRET"):
+        assert name in SERVICES["rasa"]["environment"]
 
 
 def test_telemetry_is_off_in_every_rasa_process() -> None:

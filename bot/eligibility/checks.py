@@ -57,7 +57,9 @@ def _int(n: Decimal) -> int:
     return int(n)
 
 
-def _cannot_tell(check: str, on: dt.date, reason: str, missing: tuple[str, ...] = (), **params: str) -> Result:
+def _cannot_tell(
+    check: str, on: dt.date, reason: str, missing: tuple[str, ...] = (), **params: str
+) -> Result:
     return Result(check, Decision.CANNOT_TELL, reason, on, dict(params), missing=missing)
 
 
@@ -75,7 +77,9 @@ def _daily_wage(r: _Rules, wage: Money, rate: Decimal) -> tuple[Decimal, Decimal
 
 def _amount(key: str, value_riel: Decimal, rate: Decimal, formula: str, wage: Money) -> Amount:
     value = riel(value_riel)
-    shown = fmt_money(usd(value, rate), "USD") if wage.currency == "USD" else fmt_money(value, "KHR")
+    shown = (
+        fmt_money(usd(value, rate), "USD") if wage.currency == "USD" else fmt_money(value, "KHR")
+    )
     return Amount(key, value, usd(value, rate), f"{formula} = {shown}")
 
 
@@ -116,12 +120,18 @@ def health_care(inp: HealthCareInput, book: RuleBook) -> Result:
     """Health care: contributions for 2 consecutive months or 6 of the last 12."""
     r = _Rules(book, inp.on)
     try:
-        decision, reason, params, missing = _qualifying(r, inp.months_in_window, inp.consecutive_months)
+        decision, reason, params, missing = _qualifying(
+            r, inp.months_in_window, inp.consecutive_months
+        )
         params["care_days"] = fmt_number(r("health_care.max_care_days"))
     except MissingRule as exc:
         return _no_rule("health_care", exc)
-    steps = ("step_health_care",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
-    return Result("health_care", decision, reason, inp.on, params, missing, (), (), r.basis(), steps)
+    steps = (
+        ("step_health_care",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
+    )
+    return Result(
+        "health_care", decision, reason, inp.on, params, missing, (), (), r.basis(), steps
+    )
 
 
 def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
@@ -137,8 +147,15 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
         months = inp.months_in_window
         if months is None or months is UNKNOWN:
             reason = "missing_input" if months is None else "unknown_input"
-            return Result("maternity", Decision.CANNOT_TELL, reason, inp.birth_date, params,
-                          ("months_in_window",), basis=r.basis())
+            return Result(
+                "maternity",
+                Decision.CANNOT_TELL,
+                reason,
+                inp.birth_date,
+                params,
+                ("months_in_window",),
+                basis=r.basis(),
+            )
         assert isinstance(months, int)
         params["months"] = str(months)
         decision = Decision.ELIGIBLE if months >= need else Decision.NOT_ELIGIBLE
@@ -148,19 +165,31 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
         wage = inp.wage
         if isinstance(wage, Money):
             amounts.extend(_maternity_amounts(r, inp, wage, rate, decision))
-        elif wage is None:
+        elif wage is None and decision == Decision.ELIGIBLE:
             wanted.append("wage")
-        if inp.year_of_service is None:
+        if inp.year_of_service is None and decision == Decision.ELIGIBLE:
             wanted.append("year_of_service")
     except MissingRule as exc:
         return _no_rule("maternity", exc)
     steps = ("step_maternity_notify",) if decision == Decision.ELIGIBLE else ("step_hotline",)
-    return Result("maternity", decision, reason, inp.birth_date, params, (), tuple(wanted),
-                  tuple(amounts), r.basis(), steps, rate)
+    return Result(
+        "maternity",
+        decision,
+        reason,
+        inp.birth_date,
+        params,
+        (),
+        tuple(wanted),
+        tuple(amounts),
+        r.basis(),
+        steps,
+        rate,
+    )
 
 
-def _maternity_amounts(r: _Rules, inp: MaternityInput, wage: Money, rate: Decimal,
-                       decision: Decision) -> list[Amount]:
+def _maternity_amounts(
+    r: _Rules, inp: MaternityInput, wage: Money, rate: Decimal, decision: Decision
+) -> list[Amount]:
     out = []
     try:
         days = r("maternity.allowance_days")
@@ -168,22 +197,41 @@ def _maternity_amounts(r: _Rules, inp: MaternityInput, wage: Money, rate: Decima
             pct = r("maternity.allowance_rate")
             daily, capped = _daily_wage(r, wage, rate)
             divisor = r("general.daily_wage_divisor")
-            formula = (f"{fmt_number(pct)} % × {_wage_text(wage, capped, rate)} ÷ "
-                       f"{fmt_number(divisor)} × {fmt_number(days)}")
-            out.append(_amount("amount_maternity_nssf", pct / HUNDRED * daily * days, rate, formula, wage))
+            formula = (
+                f"{fmt_number(pct)} % × {_wage_text(wage, capped, rate)} ÷ "
+                f"{fmt_number(divisor)} × {fmt_number(days)}"
+            )
+            out.append(
+                _amount("amount_maternity_nssf", pct / HUNDRED * daily * days, rate, formula, wage)
+            )
             cash = r.figure("maternity.birth_cash")
             total_cash = cash.value * inp.babies
-            out.append(Amount("amount_birth_cash", riel(total_cash), usd(total_cash, rate),
-                              f"{fmt_money(cash.value, 'KHR')} × {inp.babies}"
-                              f" = {fmt_money(total_cash, 'KHR')}"))
+            out.append(
+                Amount(
+                    "amount_birth_cash",
+                    riel(total_cash),
+                    usd(total_cash, rate),
+                    f"{fmt_money(cash.value, 'KHR')} × {inp.babies}"
+                    f" = {fmt_money(total_cash, 'KHR')}",
+                )
+            )
         if inp.year_of_service is True:
             share = r("maternity.employer_rate")
             divisor = r("general.daily_wage_divisor")
             monthly = wage.to_riel(rate)
-            formula = (f"{fmt_number(share)} % × {_wage_text(wage, monthly, rate)} ÷ "
-                       f"{fmt_number(divisor)} × {fmt_number(days)}")
-            out.append(_amount("amount_maternity_employer",
-                               share / HUNDRED * monthly / divisor * days, rate, formula, wage))
+            formula = (
+                f"{fmt_number(share)} % × {_wage_text(wage, monthly, rate)} ÷ "
+                f"{fmt_number(divisor)} × {fmt_number(days)}"
+            )
+            out.append(
+                _amount(
+                    "amount_maternity_employer",
+                    share / HUNDRED * monthly / divisor * days,
+                    rate,
+                    formula,
+                    wage,
+                )
+            )
     except MissingRule:
         return out  # the amount rule is not known on that date: decision only
     return out
@@ -193,7 +241,9 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
     """Sickness allowance: health-care qualifying rule; 70 % × daily wage, at most 180 days."""
     r = _Rules(book, inp.on)
     try:
-        decision, reason, params, missing = _qualifying(r, inp.months_in_window, inp.consecutive_months)
+        decision, reason, params, missing = _qualifying(
+            r, inp.months_in_window, inp.consecutive_months
+        )
         pct = r("sickness.allowance_rate")
         max_days = r("sickness.max_days")
         params.update(max_days=fmt_number(max_days), window=fmt_number(r("sickness.window_months")))
@@ -204,16 +254,32 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
             if isinstance(inp.wage, Money) and isinstance(inp.days, int):
                 days = min(Decimal(inp.days), max_days)
                 daily, capped = _daily_wage(r, inp.wage, rate)
-                formula = (f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
-                           f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}")
-                amounts.append(_amount("amount_sickness", pct / HUNDRED * daily * days, rate,
-                                       formula, inp.wage))
+                formula = (
+                    f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
+                    f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}"
+                )
+                amounts.append(
+                    _amount(
+                        "amount_sickness", pct / HUNDRED * daily * days, rate, formula, inp.wage
+                    )
+                )
             wanted = [k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None]
     except MissingRule as exc:
         return _no_rule("sickness", exc)
     steps = ("step_sickness",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
-    return Result("sickness", decision, reason, inp.on, params, missing, tuple(wanted),
-                  tuple(amounts), r.basis(), steps, rate)
+    return Result(
+        "sickness",
+        decision,
+        reason,
+        inp.on,
+        params,
+        missing,
+        tuple(wanted),
+        tuple(amounts),
+        r.basis(),
+        steps,
+        rate,
+    )
 
 
 def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
@@ -233,30 +299,65 @@ def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
         r("employment_injury.qualifying_months")
         if inp.commuting is None or inp.commuting is UNKNOWN:
             reason = "missing_input" if inp.commuting is None else "unknown_input"
-            return Result("injury", Decision.CANNOT_TELL, reason, inp.on, params, ("commuting",),
-                          basis=r.basis())
+            return Result(
+                "injury",
+                Decision.CANNOT_TELL,
+                reason,
+                inp.on,
+                params,
+                ("commuting",),
+                basis=r.basis(),
+            )
         if inp.commuting is True and (inp.direct_route is None or inp.direct_route is UNKNOWN):
             reason = "missing_input" if inp.direct_route is None else "unknown_input"
-            return Result("injury", Decision.CANNOT_TELL, reason, inp.on, params, ("direct_route",),
-                          basis=r.basis())
+            return Result(
+                "injury",
+                Decision.CANNOT_TELL,
+                reason,
+                inp.on,
+                params,
+                ("direct_route",),
+                basis=r.basis(),
+            )
         if inp.commuting is True and inp.direct_route is False:
-            return Result("injury", Decision.NOT_ELIGIBLE, "injury_detour", inp.on, params,
-                          basis=r.basis(), next_steps=("step_hotline",))
+            return Result(
+                "injury",
+                Decision.NOT_ELIGIBLE,
+                "injury_detour",
+                inp.on,
+                params,
+                basis=r.basis(),
+                next_steps=("step_hotline",),
+            )
         reason = "injury_commuting" if inp.commuting is True else "injury_work"
         amounts: list[Amount] = []
         if isinstance(inp.wage, Money) and isinstance(inp.days, int):
             paid = max(Decimal(inp.days) - employer_days, Decimal(0))
             daily, capped = _daily_wage(r, inp.wage, rate)
-            formula = (f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
-                       f"{fmt_number(r('general.daily_wage_divisor'))} × ({inp.days} − "
-                       f"{fmt_number(employer_days)})")
-            amounts.append(_amount("amount_injury", pct / HUNDRED * daily * paid, rate, formula,
-                                   inp.wage))
+            formula = (
+                f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
+                f"{fmt_number(r('general.daily_wage_divisor'))} × ({inp.days} − "
+                f"{fmt_number(employer_days)})"
+            )
+            amounts.append(
+                _amount("amount_injury", pct / HUNDRED * daily * paid, rate, formula, inp.wage)
+            )
         wanted = tuple(k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None)
     except MissingRule as exc:
         return _no_rule("injury", exc)
-    return Result("injury", Decision.ELIGIBLE, reason, inp.on, params, (), wanted, tuple(amounts),
-                  r.basis(), ("step_injury_report",), rate)
+    return Result(
+        "injury",
+        Decision.ELIGIBLE,
+        reason,
+        inp.on,
+        params,
+        (),
+        wanted,
+        tuple(amounts),
+        r.basis(),
+        ("step_injury_report",),
+        rate,
+    )
 
 
 def pension(inp: PensionInput, book: RuleBook) -> Result:
@@ -271,8 +372,15 @@ def pension(inp: PensionInput, book: RuleBook) -> Result:
     for name, value in (("age", inp.age), ("months", inp.months)):
         if value is None or value is UNKNOWN:
             reason = "missing_input" if value is None else "unknown_input"
-            return Result("pension", Decision.CANNOT_TELL, reason, inp.on, params,
-                          (f"pension_{name}",), basis=r.basis())
+            return Result(
+                "pension",
+                Decision.CANNOT_TELL,
+                reason,
+                inp.on,
+                params,
+                (f"pension_{name}",),
+                basis=r.basis(),
+            )
     assert isinstance(inp.age, int) and isinstance(inp.months, int)
     params.update(age=str(inp.age), months=str(inp.months))
     if inp.age < age_needed:
@@ -282,8 +390,9 @@ def pension(inp: PensionInput, book: RuleBook) -> Result:
         decision, reason = Decision.ELIGIBLE, "pension_ok"
     else:
         decision, reason = Decision.NOT_ELIGIBLE, "pension_lump_sum"
-    return Result("pension", decision, reason, inp.on, params, basis=r.basis(),
-                  next_steps=("step_pension",))
+    return Result(
+        "pension", decision, reason, inp.on, params, basis=r.basis(), next_steps=("step_pension",)
+    )
 
 
 def registration(inp: RegistrationInput, book: RuleBook) -> Result:
@@ -305,15 +414,25 @@ def registration(inp: RegistrationInput, book: RuleBook) -> Result:
     except MissingRule as exc:
         return _no_rule("registration", exc)
     deadline = inp.start_date + dt.timedelta(days=_int(days))
-    params = {"days": fmt_number(days), "start": inp.start_date.isoformat(),
-              "deadline": deadline.isoformat()}
+    params = {
+        "days": fmt_number(days),
+        "start": inp.start_date.isoformat(),
+        "deadline": deadline.isoformat(),
+    }
     if inp.who == "enterprise":
         params["min_workers"] = fmt_number(r("registration.min_workers"))
     on_time = inp.on <= deadline
     reason = f"registration_{inp.who}_{'on_time' if on_time else 'late'}"
     decision = Decision.ELIGIBLE if on_time else Decision.NOT_ELIGIBLE
-    return Result("registration", decision, reason, inp.on, params, basis=r.basis(),
-                  next_steps=(f"step_register_{inp.who}",))
+    return Result(
+        "registration",
+        decision,
+        reason,
+        inp.on,
+        params,
+        basis=r.basis(),
+        next_steps=(f"step_register_{inp.who}",),
+    )
 
 
 CHECKS: dict[str, Callable[..., Result]] = {

@@ -29,7 +29,9 @@ def banded(wage: Decimal, width: Decimal) -> Decimal:
     return ((wage + width / 2) // width) * width
 
 
-def contribution_base(book: RuleBook, scheme: str, wage_riel: Decimal, month: dt.date) -> tuple[Decimal, list[Figure]]:
+def contribution_base(
+    book: RuleBook, scheme: str, wage_riel: Decimal, month: dt.date
+) -> tuple[Decimal, list[Figure]]:
     """The wage a scheme's contribution is computed on, and the figures used."""
     floor = book.get(f"{scheme}.base_floor", month)
     ceiling = book.get(f"{scheme}.base_ceiling", month)
@@ -52,8 +54,9 @@ def _pension_applies(book: RuleBook, month: dt.date, age: int | None) -> tuple[b
     return age is None or age < max_age.value, [max_age]
 
 
-def worker_contribution(book: RuleBook, wage: Money, month: dt.date, rate: Decimal,
-                        age: int | None = None) -> Contribution:
+def worker_contribution(
+    book: RuleBook, wage: Money, month: dt.date, rate: Decimal, age: int | None = None
+) -> Contribution:
     """One worker's monthly contributions (raises ``MissingRule`` for a month without rules)."""
     if wage.amount < 0:
         raise ValueError("a wage cannot be negative")

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,9 @@ def _fail(path: Path, key: str | None, problem: str) -> RulesError:
     return RulesError(f"{path.name}" + (f", key '{key}'" if key else "") + f": {problem}")
 
 
-def _date(path: Path, key: str, field: str, value: Any, *, optional: bool = False) -> dt.date | None:
+def _date(
+    path: Path, key: str, field: str, value: Any, *, optional: bool = False
+) -> dt.date | None:
     if value is None and optional:
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -154,7 +157,7 @@ def _periods(path: Path, scheme: str, key: str, items: Any) -> tuple[Figure, ...
     if not isinstance(items, list) or not items:
         raise _fail(path, key, "must be a non-empty list of periods")
     figures = sorted((_figure(path, scheme, key, i) for i in items), key=lambda f: f.valid_from)
-    for before, after in zip(figures, figures[1:]):
+    for before, after in pairwise(figures):
         if before.valid_to is None or before.valid_to >= after.valid_from:
             raise _fail(
                 path,

@@ -177,14 +177,10 @@ class GapStore:
             url = sa.engine.make_url(self.url)
             args = dict(self._connect_args)
             if url.get_backend_name() == "sqlite":
-                if url.database and url.database != ":memory:":
-                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
                 args.setdefault("timeout", 5)
             else:
                 args.setdefault("connect_timeout", 3)
-            self._engine = sa.create_engine(
-                url, future=True, pool_pre_ping=True, connect_args=args
-            )
+            self._engine = sa.create_engine(url, future=True, pool_pre_ping=True, connect_args=args)
         return self._engine
 
     def dispose(self) -> None:
@@ -196,9 +192,13 @@ class GapStore:
 
     def migrate(self) -> None:
         """Apply the Alembic migrations up to ``head``, then replay the spool. Raises on failure."""
-        from alembic import command
         from alembic.config import Config
 
+        from alembic import command
+
+        url = sa.engine.make_url(self.url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         config = Config(str(ALEMBIC_INI))
         config.set_main_option("script_location", str(ALEMBIC_DIR))
         with self.engine.begin() as connection:
@@ -222,7 +222,7 @@ class GapStore:
             try:
                 self._ensure_schema()
                 self._insert([record])
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, OSError) as exc:
                 log.warning("gap store unavailable (%s); record spooled", type(exc).__name__)
                 self.spool.append(record)
                 return False

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, Literal
 
 from bot.language import normalise
@@ -22,17 +23,49 @@ from bot.language import normalise
 Kind = Literal["months", "days", "money", "count", "age", "date", "yes_no"]
 
 _EN_NUMBERS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
 }
 _KM_NUMBERS = {
-    "សូន្យ": 0, "មួយ": 1, "ពីរ": 2, "បី": 3, "បួន": 4, "ប្រាំ": 5, "ប្រាំមួយ": 6, "ប្រាំពីរ": 7,
-    "ប្រាំបី": 8, "ប្រាំបួន": 9, "ដប់": 10, "ដប់មួយ": 11, "ដប់ពីរ": 12,
+    "សូន្យ": 0,
+    "មួយ": 1,
+    "ពីរ": 2,
+    "បី": 3,
+    "បួន": 4,
+    "ប្រាំ": 5,
+    "ប្រាំមួយ": 6,
+    "ប្រាំពីរ": 7,
+    "ប្រាំបី": 8,
+    "ប្រាំបួន": 9,
+    "ដប់": 10,
+    "ដប់មួយ": 11,
+    "ដប់ពីរ": 12,
 }
 _SCALES = {
-    "k": 1_000, "thousand": 1_000, "ពាន់": 1_000, "ម៉ឺន": 10_000, "សែន": 100_000,
-    "m": 1_000_000, "mn": 1_000_000, "mil": 1_000_000, "million": 1_000_000,
-    "millions": 1_000_000, "លាន": 1_000_000,
+    "k": 1_000,
+    "thousand": 1_000,
+    "ពាន់": 1_000,
+    "ម៉ឺន": 10_000,
+    "សែន": 100_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "mil": 1_000_000,
+    "million": 1_000_000,
+    "millions": 1_000_000,
+    "លាន": 1_000_000,
 }
 _USD = {"$", "usd", "dollar", "dollars", "ដុល្លារ", "ដុល្លា", "us$"}
 _KHR = {"riel", "riels", "khr", "៛", "រៀល"}
@@ -41,30 +74,121 @@ _YEARS = {"year", "years", "yr", "yrs", "ឆ្នាំ"}
 _DAYS = {"day", "days", "ថ្ងៃ"}
 _WEEKS = {"week", "weeks", "wk", "wks", "សប្តាហ៍", "សប្ដាហ៍", "អាទិត្យ"}
 _PEOPLE = {
-    "worker", "workers", "staff", "staffs", "employee", "employees", "people", "persons",
-    "person", "nak", "នាក់",
+    "worker",
+    "workers",
+    "staff",
+    "staffs",
+    "employee",
+    "employees",
+    "people",
+    "persons",
+    "person",
+    "nak",
+    "នាក់",
 }
 _AGE_WORDS = {"age", "aged", "អាយុ"}
-_YES = {"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "correct", "right", "true",
-        "បាទ", "ចាស", "ចា៎ស", "ចា", "មែន", "ត្រូវហើយ", "ហ្នឹងហើយ", "អូខេ", "baat", "bat", "jas", "chas"}
+_YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "ok",
+    "okay",
+    "sure",
+    "correct",
+    "right",
+    "true",
+    "បាទ",
+    "ចាស",
+    "ចា៎ស",
+    "ចា",
+    "មែន",
+    "ត្រូវហើយ",
+    "ហ្នឹងហើយ",
+    "អូខេ",
+    "baat",
+    "bat",
+    "jas",
+    "chas",
+}
 _NO = {"no", "n", "nope", "nah", "not", "never", "អត់", "ទេ", "មិនមែន", "ot", "te"}
-_DONT_KNOW = re.compile(r"\b(i\s*)?(don'?t|do not|dont)\s+know\b|\bnot sure\b|\bno idea\b|\bdunno\b|"
-                        r"មិនដឹង|អត់ដឹង|មិនច្បាស់|\bot deng\b")
+_DONT_KNOW = re.compile(
+    r"\b(i\s*)?(don'?t|do not|dont)\s+know\b|\bnot sure\b|\bno idea\b|\bdunno\b|"
+    r"មិនដឹង|អត់ដឹង|មិនច្បាស់|\bot deng\b"
+)
 _OR_WORDS = {"or", "to", "-", "–", "ឬ", "ដល់", "~"}
 _MONTH_NAMES = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12, "មករា": 1, "កុម្ភៈ": 2, "មីនា": 3, "មេសា": 4, "ឧសភា": 5,
-    "មិថុនា": 6, "កក្កដា": 7, "សីហា": 8, "កញ្ញា": 9, "តុលា": 10, "វិច្ឆិកា": 11, "ធ្នូ": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+    "មករា": 1,
+    "កុម្ភៈ": 2,
+    "មីនា": 3,
+    "មេសា": 4,
+    "ឧសភា": 5,
+    "មិថុនា": 6,
+    "កក្កដា": 7,
+    "សីហា": 8,
+    "កញ្ញា": 9,
+    "តុលា": 10,
+    "វិច្ឆិកា": 11,
+    "ធ្នូ": 12,
 }
 _SINCE = {"since", "from", "តាំងពី", "ចាប់ពី", "ពី"}
 # Khmer words spaced out before tokenising, longest first so that ប្រាំបួន is not ប្រាំ + បួន.
 _KM_WORDS = sorted(
-    {*_KM_NUMBERS, *(w for w in _SCALES if not w.isascii()), "ដុល្លារ", "ដុល្លា", "រៀល", "៛", "ខែ",
-     "ឆ្នាំ", "ថ្ងៃ", "សប្តាហ៍", "សប្ដាហ៍", "អាទិត្យ", "នាក់", "អាយុ", "បាទ", "ចាស", "ចា៎ស", "អត់",
-     "មិនមែន", "មែន", "ត្រូវហើយ", "ហ្នឹងហើយ", "ឬ", "ដល់", "តាំងពី", "ចាប់ពី", "កន្លះ",
-     *(w for w in _MONTH_NAMES if not w.isascii())},
+    {
+        *_KM_NUMBERS,
+        *(w for w in _SCALES if not w.isascii()),
+        "ដុល្លារ",
+        "ដុល្លា",
+        "រៀល",
+        "៛",
+        "ខែ",
+        "ឆ្នាំ",
+        "ថ្ងៃ",
+        "សប្តាហ៍",
+        "សប្ដាហ៍",
+        "អាទិត្យ",
+        "នាក់",
+        "អាយុ",
+        "បាទ",
+        "ចាស",
+        "ចា៎ស",
+        "អត់",
+        "មិនមែន",
+        "មែន",
+        "ត្រូវហើយ",
+        "ហ្នឹងហើយ",
+        "ឬ",
+        "ដល់",
+        "តាំងពី",
+        "ចាប់ពី",
+        "កន្លះ",
+        *(w for w in _MONTH_NAMES if not w.isascii()),
+    },
     key=len,
     reverse=True,
 )
@@ -72,7 +196,8 @@ _KM_SPLIT = re.compile("(" + "|".join(map(re.escape, _KM_WORDS)) + ")")
 _DIGIT_GROUPS = re.compile(r"(?<![\d.,])(\d{1,3})((?:[ \u00a0\u202f]\d{3})+)(?![\d.,])")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _DMY_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_NOT_LETTER_BEFORE = r"(?<![a-z\u1780-\u17ff])"
+_NOT_LETTER_AFTER = r"(?![a-z\u1780-\u17ff])"
 
 
 @dataclass(frozen=True)
@@ -100,8 +225,17 @@ class Reading:
 
     @property
     def empty(self) -> bool:
-        return not (self.months or self.days or self.money or self.counts or self.ages
-                    or self.dates or self.numbers or self.yes_no or self.dont_know)
+        return not (
+            self.months
+            or self.days
+            or self.money
+            or self.counts
+            or self.ages
+            or self.dates
+            or self.numbers
+            or self.yes_no
+            or self.dont_know
+        )
 
 
 @lru_cache(maxsize=1)
@@ -115,29 +249,50 @@ def _nlp() -> Any:
     num = {"TEXT": {"REGEX": r"^\d+(\.\d+)?$|^\d{1,3}(,\d{3})+(\.\d+)?$"}}
     scale = {"LOWER": {"IN": list(_SCALES)}}
     cur = {"LOWER": {"IN": list(_USD | _KHR)}}
-    m.add("MONEY", [
-        [{"LOWER": {"IN": list(_USD)}}, num, {**scale, "OP": "?"}],
-        [num, {**scale, "OP": "?"}, cur],
-        [num, scale, num, {**scale, "OP": "?"}, {**cur, "OP": "?"}],
-        [num, scale],
-    ])
+    m.add(
+        "MONEY",
+        [
+            [{"LOWER": {"IN": list(_USD)}}, num, {**scale, "OP": "?"}],
+            [num, {**scale, "OP": "?"}, cur],
+            [num, scale, num, {**scale, "OP": "?"}, {**cur, "OP": "?"}],
+            [num, scale],
+        ],
+    )
     unit = list(_MONTHS | _YEARS | _DAYS | _WEEKS)
-    m.add("DURATION", [
-        [num, {"LOWER": {"IN": unit}}, {"LOWER": {"IN": ["and", "&", ",", "នឹង", "និង"]}, "OP": "?"},
-         num, {"LOWER": {"IN": unit}}],
-        [num, {"LOWER": {"IN": unit}}, {"LOWER": "កន្លះ"}],
-        [num, {"LOWER": {"IN": unit}}],
-        [{"LOWER": {"IN": list(_SINCE)}}, {"LOWER": {"IN": ["ខែ"]}, "OP": "?"},
-         {"LOWER": {"IN": [k for k, v in _MONTH_NAMES.items() if v]}}],
-    ])
+    m.add(
+        "DURATION",
+        [
+            [
+                num,
+                {"LOWER": {"IN": unit}},
+                {"LOWER": {"IN": ["and", "&", ",", "នឹង", "និង"]}, "OP": "?"},
+                num,
+                {"LOWER": {"IN": unit}},
+            ],
+            [num, {"LOWER": {"IN": unit}}, {"LOWER": "កន្លះ"}],
+            [num, {"LOWER": {"IN": unit}}],
+            [
+                {"LOWER": {"IN": list(_SINCE)}},
+                {"LOWER": {"IN": ["ខែ"]}, "OP": "?"},
+                {"LOWER": {"IN": [k for k, v in _MONTH_NAMES.items() if v]}},
+            ],
+        ],
+    )
     m.add("COUNT", [[num, {"LOWER": {"IN": list(_PEOPLE)}}]])
-    m.add("AGE", [
-        [num, {"LOWER": {"IN": list(_YEARS)}}, {"LOWER": "old"}],
-        [{"LOWER": {"IN": list(_AGE_WORDS)}}, {"LOWER": {"IN": ["is", "of", ":"]}, "OP": "?"}, num,
-         {"LOWER": {"IN": list(_YEARS)}, "OP": "?"}],
-        [{"LOWER": {"IN": ["i'm", "im"]}}, num],
-        [{"LOWER": "i"}, {"LOWER": "am"}, num],
-    ])
+    m.add(
+        "AGE",
+        [
+            [num, {"LOWER": {"IN": list(_YEARS)}}, {"LOWER": "old"}],
+            [
+                {"LOWER": {"IN": list(_AGE_WORDS)}},
+                {"LOWER": {"IN": ["is", "of", ":"]}, "OP": "?"},
+                num,
+                {"LOWER": {"IN": list(_YEARS)}, "OP": "?"},
+            ],
+            [{"LOWER": {"IN": ["i'm", "im"]}}, num],
+            [{"LOWER": "i"}, {"LOWER": "am"}, num],
+        ],
+    )
     return nlp, m
 
 
@@ -146,9 +301,9 @@ def _prepare(text: str) -> str:
     text = _DIGIT_GROUPS.sub(lambda mt: mt.group(1) + re.sub(r"\D", "", mt.group(2)), text)
     text = _KM_SPLIT.sub(r" \1 ", text)
     text = re.sub(r"(?<=\d)(?=[^\d\s.,/\-])|(?<=[^\d\s.,/\-$])(?=\d)", " ", text)
+    text = re.sub(r"\bhalf\s+(a\s+)?year\b", "6 months", text)
     text = re.sub(r"\b(a|an|one)\s+(?=(year|month|week|day)s?\b)", "1 ", text)
     text = re.sub(r"\b(a|an|one|per|each)\s+(?=(worker|employee|staff|person)\b)", "1 ", text)
-    text = re.sub(r"\bhalf\s+(a\s+)?year\b", "6 months", text)
     words = {**_EN_NUMBERS, **_KM_NUMBERS}
     return " ".join(str(words[w]) if w in words else w for w in text.split())
 
@@ -163,7 +318,7 @@ def _decimal(token: str) -> Decimal | None:
 
 
 def _scaled(tokens: list[str]) -> Decimal | None:
-    """"1 លាន 5 សែន" → 1,500,000; "1.2 m" → 1,200,000; "250" → 250."""
+    """ "1 លាន 5 សែន" → 1,500,000; "1.2 m" → 1,200,000; "250" → 250."""
     total, value = Decimal(0), None
     for tok in tokens:
         number = _decimal(tok)
@@ -207,7 +362,9 @@ def _dates(text: str, reading: Reading) -> str:
     text = _ISO_DATE.sub(iso, text)
     text = _DMY_DATE.sub(dmy, text)
     names = "|".join(sorted(map(re.escape, _MONTH_NAMES), key=len, reverse=True))
-    named = re.compile(rf"(?:\b(\d{{1,2}})\s+)?(?:ខែ\s+)?\b({names})\b(?:\s+(\d{{1,2}}),?)?(?:\s+(?:ឆ្នាំ\s+)?(\d{{4}}))")
+    named = re.compile(
+        rf"(?:\b(\d{{1,2}})\s+)?(?:ខែ\s+)?{_NOT_LETTER_BEFORE}({names}){_NOT_LETTER_AFTER}(?:\s+(\d{{1,2}}),?)?(?:\s+(?:ឆ្នាំ\s+)?(\d{{4}}))"
+    )
 
     def words(mt: re.Match[str]) -> str:
         day = int(mt[1] or mt[3] or 1)
@@ -235,6 +392,11 @@ def read(text: str | None, today: dt.date | None = None) -> Reading:
     spans = spacy.util.filter_spans([doc[s:e] for _, s, e in matcher(doc)])
     labels = {(s, e): nlp.vocab.strings[k] for k, s, e in matcher(doc)}
     used: set[int] = set()
+    for before, after in pairwise(spans):
+        between = [t.lower_ for t in doc[before.end : after.start]]
+        same = labels.get((before.start, before.end)) == labels.get((after.start, after.end))
+        if same and len(between) == 1 and between[0] in _OR_WORDS:
+            reading.ambiguous.append(Ambiguous("range", (before.text, after.text)))
     for span in spans:
         label = labels.get((span.start, span.end), "")
         used.update(range(span.start, span.end))
@@ -251,8 +413,8 @@ def read(text: str | None, today: dt.date | None = None) -> Reading:
         elif label == "COUNT":
             reading.counts.append(int(_decimal(toks[0]) or 0))
         elif label == "AGE":
-            number = next(d for d in map(_decimal, toks) if d is not None)
-            reading.ages.append(int(number))
+            age = next(d for d in map(_decimal, toks) if d is not None)
+            reading.ages.append(int(age))
     for tok in doc:
         if tok.i in used:
             continue

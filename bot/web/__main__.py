@@ -9,7 +9,9 @@ import logging
 
 from aiohttp import web
 
+from bot.gaps.store import GapStore
 from bot.web.app import create_app
+from bot.web.dashboard import StaffSettings
 from bot.web.settings import WebSettings
 
 
@@ -19,15 +21,26 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = WebSettings.from_env()
+    staff = StaffSettings.from_env()
     logging.getLogger("bot.web").info(
         "NSSF web chat on http://%s:%d/chat, forwarding to Rasa at %s",
         settings.host,
         settings.port,
         settings.rasa_url,
     )
+    logging.getLogger("bot.web").info(
+        "staff dashboard on http://%s:%d/staff (%s)",
+        settings.host,
+        settings.port,
+        "log-in enabled" if staff.enabled else "not configured: see README, 'Staff dashboard'",
+    )
     # access_log=None: bot.web already logs one privacy-safe line per request.
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, access_log=None, print=None
+        create_app(settings, GapStore.from_env(), staff),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=None,
     )
 
 

@@ -7,6 +7,8 @@ Routes:
 - ``POST /chat/api/message`` validates ``{"sender", "message"}`` and forwards it to Rasa's REST
   channel (``{RASA_URL}/webhooks/rest/webhook``); Rasa's list of messages is returned unchanged.
 - ``GET /healthz`` answers ``{"status": "ok"}``; with ``?deep=1`` it also asks Rasa.
+- ``/staff/...`` and ``GET /api/gaps``: the staff dashboard of knowledge gaps and its JSON API, when
+  a gap store is given (see :mod:`bot.web.dashboard`).
 
 Errors of the API are JSON ``{"error": "<English> / <Khmer>"}``, never a traceback. One log line is
 written per request; it never contains what the user wrote.
@@ -27,6 +29,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.gaps.store import GapStore
+from bot.web import dashboard
 from bot.web.settings import WebSettings
 
 log = logging.getLogger("bot.web")
@@ -271,8 +275,13 @@ async def healthz(request: web.Request) -> web.Response:
 # --- factory -----------------------------------------------------------------------------------
 
 
-def create_app(settings: WebSettings) -> web.Application:
-    """Build the web chat application; nothing is opened until the app starts."""
+def create_app(
+    settings: WebSettings,
+    gaps: GapStore | None = None,
+    staff: dashboard.StaffSettings | None = None,
+) -> web.Application:
+    """Build the web chat application (with the staff dashboard when ``gaps`` is given);
+    nothing is opened until the app starts."""
     # Enough for a maximal message even if every character is JSON-escaped (\\uXXXX), plus slack;
     # bigger bodies get the same friendly 413 as a too-long message.
     max_body = max(64 * 1024, settings.max_message_chars * 12 + 4096)
@@ -285,4 +294,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_static("/chat/static", STATIC_DIR)
     app.router.add_post("/chat/api/message", post_message)
     app.router.add_get("/healthz", healthz)
+    if gaps is not None:
+        dashboard.mount(app, gaps, staff or dashboard.StaffSettings.from_env())
     return app

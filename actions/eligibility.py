@@ -1,0 +1,228 @@
+"""Actions of the eligibility checks and the contribution calculator: read the numbers in each
+message, ask for a slot, explain why, stop, and render results. No figures here: they come from
+``bot.eligibility`` (rules data) and the texts from ``data/eligibility/texts.yml``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from abc import ABC, abstractmethod
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import language_of, latest_intent, remember_language, send, user_text
+from actions.unresolved import ActionUnresolved
+from bot.eligibility import dialogue
+from bot.eligibility.contributions import payroll
+from bot.eligibility.model import Decision
+from bot.eligibility.render import ask_buttons, render_contribution, render_result
+from bot.eligibility.rules import DEFAULT_DIR, MissingRule, RuleBook, get_rules
+from bot.eligibility.text_format import fmt_number
+from bot.eligibility.texts import DEFAULT_FILE, Texts, get_texts
+from bot.gaps.model import REASON_ELIGIBILITY_UNKNOWN
+from bot.replies import Reply
+
+FORM_SLOTS = (*dialogue.ELIGIBILITY_SLOTS, *dialogue.CONTRIBUTION_SLOTS, "form_failures")
+
+
+def rules() -> RuleBook:
+    """The rules from ``RULES_DIR`` (default ``data/rules/schemes``), loaded once."""
+    return get_rules(os.environ.get("RULES_DIR") or str(DEFAULT_DIR))
+
+
+def texts() -> Texts:
+    return get_texts(os.environ.get("ELIGIBILITY_TEXTS") or str(DEFAULT_FILE))
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def usd_rate(on: dt.date) -> Decimal:
+    """Riel per US dollar: ``NSSF_USD_RIEL_RATE`` if set, else the default in the rules data."""
+    configured = os.environ.get("NSSF_USD_RIEL_RATE", "").strip()
+    if configured:
+        try:
+            rate = Decimal(configured)
+        except InvalidOperation as exc:
+            raise ValueError("NSSF_USD_RIEL_RATE must be a number of riel per dollar") from exc
+        if rate > 0:
+            return rate
+    return rules().get("general.usd_riel_rate", on).value
+
+
+def hotline() -> str:
+    return str(int(rules().get("general.hotline", today()).value))
+
+
+def params() -> dict[str, str]:
+    """Figures some questions and explanations mention, from the rules in force today."""
+    book, day = rules(), today()
+    return {
+        "hotline": hotline(),
+        "need_run": fmt_number(book.get("health_care.consecutive_months", day).value),
+    }
+
+
+def reset_slots() -> list[dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class ActionReadMessage(Action):
+    """Says, for every message, whether a topic question already holds the numbers for a check
+    (sets ``numbers_for``: ``eligibility``, ``contributions`` or nothing)."""
+
+    def name(self) -> str:
+        return "action_read_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent, text = latest_intent(tracker), user_text(tracker)
+        value = None
+        if tracker.active_loop_name is None and intent in dialogue.TOPIC_CHECKS:
+            scheme = dialogue.TOPIC_CHECKS[intent][0]
+            found = dialogue.prefill(scheme, text, today())
+            found.pop("event_date", None)
+            if found or (scheme == "registration" and "start_date" in found):
+                value = "eligibility"
+        elif tracker.active_loop_name is None and intent == "contribution_rates":
+            if dialogue.prefill("contributions", text, today()):
+                value = "contributions"
+        if value == tracker.get_slot("numbers_for"):
+            return []
+        return [SlotSet("numbers_for", value)]
+
+
+class ActionAskSlot(Action, ABC):
+    """Asks for one slot of a form in the user's language, with buttons where they help."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = language_of(tracker)
+        t = texts()
+        send(
+            dispatcher,
+            [Reply(t(f"ask_{self.slot}", lang, **params()), ask_buttons(self.slot, t, lang))],
+        )
+        return []
+
+
+# One ``action_ask_<slot>`` per form slot (ActionAskScheme, ActionAskWage, ...).
+ASK_ACTIONS = {
+    slot: type(
+        "ActionAsk" + "".join(part.title() for part in slot.split("_")),
+        (ActionAskSlot,),
+        {"slot": slot, "__doc__": f"Asks for `{slot}` in the user's language."},
+    )
+    for slot in dialogue.SLOT_KINDS
+}
+
+
+class ActionExplainWhy(Action):
+    """Answers "why do you ask?" for the question the form is waiting on."""
+
+    def name(self) -> str:
+        return "action_explain_why"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = language_of(tracker)
+        slot = tracker.get_slot("requested_slot")
+        key = f"why_{slot}" if slot and f"why_{slot}" in texts() else "why_none"
+        send(dispatcher, [Reply(texts()(key, lang, **params()))])
+        return remember_language(tracker)
+
+
+class ActionStopForm(Action):
+    """Leaves the check or calculator the user is in and forgets its answers."""
+
+    def name(self) -> str:
+        return "action_stop_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = language_of(tracker)
+        send(dispatcher, [Reply(texts()("stopped", lang))])
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            *reset_slots(),
+            *remember_language(tracker),
+        ]
+
+
+async def _unresolved(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    question: str | None = None,
+) -> list[dict[str, Any]]:
+    """ "Cannot tell" goes through the same action as every other unanswered question, and is
+    recorded as a knowledge gap of its own kind."""
+    unresolved = ActionUnresolved(REASON_ELIGIBILITY_UNKNOWN, question=question)
+    return await unresolved.run(dispatcher, tracker, domain)
+
+
+class ActionCheckEligibility(Action):
+    """Runs the eligibility check on the form's answers and renders the decision."""
+
+    def name(self) -> str:
+        return "action_check_eligibility"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = language_of(tracker)
+        day = today()
+        slots = {s: tracker.get_slot(s) for s in dialogue.ELIGIBILITY_SLOTS}
+        result = dialogue.evaluate(slots, rules(), usd_rate(dialogue.event_day(slots, day)), day)
+        events: list[dict[str, Any]] = []
+        if result is None:
+            events = await _unresolved(dispatcher, tracker, domain)
+        else:
+            send(dispatcher, [render_result(result, texts(), lang, hotline())])
+            if result.decision == Decision.CANNOT_TELL:
+                question = f"{tracker.get_slot('scheme') or 'eligibility'}: cannot tell"
+                events = await _unresolved(dispatcher, tracker, domain, question)
+        return [*reset_slots(), *events, *remember_language(tracker)]
+
+
+class ActionCalculateContributions(Action):
+    """Computes a payroll's monthly contributions from the form's answers and renders them."""
+
+    def name(self) -> str:
+        return "action_calculate_contributions"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        lang = language_of(tracker)
+        slots = {s: tracker.get_slot(s) for s in (*dialogue.CONTRIBUTION_SLOTS, "event_date")}
+        month = dialogue.event_day(slots, today())
+        wages = dialogue.wages(slots)
+        events: list[dict[str, Any]] = []
+        try:
+            if wages is None:
+                raise MissingRule("contributions.wages", month)
+            result = payroll(rules(), wages, month, usd_rate(month))
+        except MissingRule:
+            events = await _unresolved(dispatcher, tracker, domain)
+        else:
+            send(dispatcher, [render_contribution(result, rules(), texts(), lang, hotline())])
+        return [*reset_slots(), *events, *remember_language(tracker)]

@@ -1,0 +1,128 @@
+"""Rendering results as replies: the decision, the arithmetic in one or two lines, the legal
+basis with its date and the next step, in the reply language. No figures are written here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.eligibility.model import Basis, Contribution, Decision, Result, usd
+from bot.eligibility.rules import RuleBook
+from bot.eligibility.text_format import fmt_money, fmt_number
+from bot.eligibility.texts import Texts
+from bot.language import Lang
+from bot.replies import Button, Reply, intent_payload
+
+
+def _local(text: str, lang: Lang) -> str:
+    return text.replace(" riel", " រៀល") if lang == "km" else text
+
+
+def _basis_line(result_basis: Iterable[Basis], texts: Texts, lang: Lang, hotline: str) -> str:
+    latest: dict[str, Basis] = {}
+    unconfirmed: set[str] = set()
+    for b in result_basis:
+        if b.source not in latest or b.source_date > latest[b.source].source_date:
+            latest[b.source] = b
+        if not b.confirmed:
+            unconfirmed.add(b.source)
+    mark = f" [{texts('unconfirmed', lang, hotline=hotline)}]"
+    cited = [
+        f"{b.source} ({b.source_date.isoformat()})" + (mark if b.source in unconfirmed else "")
+        for b in latest.values()
+    ]
+    return f"{texts('basis_label', lang)}: " + "; ".join(cited)
+
+
+def render_result(result: Result, texts: Texts, lang: Lang, hotline: str) -> Reply:
+    """One message: decision + reason, amounts with arithmetic, basis with dates, next step."""
+    params = {**result.params, "hotline": hotline}
+    lines = [
+        f"{texts(f'decision_{result.decision.value}', lang)} {texts(result.reason, lang, **params)}"
+    ]
+    for amount in result.amounts:
+        lines.append(_local(f"{texts(amount.key, lang)}: {amount.formula}", lang))
+    if result.rate is not None and result.amounts:
+        lines.append(texts("rate_note", lang, rate=fmt_number(result.rate)))
+    if result.basis:
+        lines.append(
+            texts("rules_on", lang, date=result.on.isoformat())
+            + " "
+            + _basis_line(result.basis, texts, lang, hotline)
+        )
+    for step in result.next_steps:
+        lines.append(f"{texts('next_label', lang)}: {texts(step, lang, **params)}")
+    return Reply("\n".join(lines))
+
+
+def render_contribution(
+    c: Contribution, book: RuleBook, texts: Texts, lang: Lang, hotline: str
+) -> Reply:
+    """The payroll result: who pays what in riel and USD, the per-scheme arithmetic, the base
+    limits, the exchange rate, the basis and the payment deadline."""
+    month = c.month.strftime("%Y-%m")
+    lines = [
+        _local(
+            texts(
+                "contrib_result",
+                lang,
+                workers=c.workers,
+                month=month,
+                employer=fmt_money(c.employer, "KHR"),
+                worker=fmt_money(c.worker, "KHR"),
+                total=fmt_money(c.total, "KHR"),
+                total_usd=fmt_money(usd(c.total, c.rate), "USD"),
+            ),
+            lang,
+        )
+    ]
+    parts = []
+    for share in c.shares:
+        employer_rate = book.get(f"{share.scheme}.employer_rate", c.month).value
+        worker_rate = book.get(f"{share.scheme}.worker_rate", c.month).value
+        parts.append(
+            f"{texts(f'scheme_label_{share.scheme}', lang)} ({fmt_number(employer_rate)} % + "
+            f"{fmt_number(worker_rate)} %) × {fmt_money(share.base, 'KHR')} = "
+            f"{fmt_money(share.employer, 'KHR')} + {fmt_money(share.worker, 'KHR')}"
+        )
+    lines.append(_local(texts("contrib_breakdown", lang, lines="; ".join(parts)), lang))
+    if not any(s.scheme == "pension" for s in c.shares):
+        lines.append(texts("contrib_no_pension", lang))
+    lines.append(texts("rate_note", lang, rate=fmt_number(c.rate)))
+    lines.append(
+        texts("rules_on", lang, date=c.month.isoformat())
+        + " "
+        + _basis_line(c.basis, texts, lang, hotline)
+    )
+    due = book.get("general.contribution_due_day", c.month).value
+    lines.append(
+        f"{texts('next_label', lang)}: {texts('step_contributions', lang, due_day=fmt_number(due))}"
+    )
+    return Reply("\n".join(lines))
+
+
+def ask_buttons(slot: str, texts: Texts, lang: Lang) -> tuple[Button, ...]:
+    """Buttons offered with a question."""
+    if slot == "scheme":
+        from bot.eligibility.dialogue import SCHEMES
+
+        return tuple(
+            Button(texts(f"scheme_{s}", lang), intent_payload("inform", scheme=s)) for s in SCHEMES
+        )
+    if slot in ("year_of_service", "commuting", "direct_route"):
+        return (
+            Button(texts("yes_button", lang), intent_payload("affirm")),
+            Button(texts("no_button", lang), intent_payload("deny")),
+            Button(texts("dont_know_button", lang), texts("dont_know_button", "en")),
+        )
+    if slot == "registrant":
+        return (
+            Button(
+                texts("enterprise_button", lang), intent_payload("inform", registrant="enterprise")
+            ),
+            Button(texts("worker_button", lang), intent_payload("inform", registrant="worker")),
+        )
+    return ()
+
+
+def decision_is_final(result: Result) -> bool:
+    return result.decision != Decision.CANNOT_TELL

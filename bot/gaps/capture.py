@@ -1,0 +1,144 @@
+"""Turning a signal (an unanswered question) into a stored gap record, off the reply's path.
+
+:meth:`GapRecorder.record` masks the text and the context, pseudonymises the sender and hands the
+record to one background thread that writes it (:meth:`bot.gaps.store.GapStore.add`, which spools
+on failure), so the reply is never delayed by the database. Nothing here logs user text.
+
+Settings (environment): ``GAPS_HMAC_KEY`` is the secret of the conversation keys; when it is unset
+(local development) a random key is created once in ``var/gaps-hmac.key`` and reused.
+``DATABASE_URL`` and ``GAPS_SPOOL_FILE``: see :mod:`bot.gaps.store`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bot.gaps.model import MAX_TEXT_CHARS, GapRecord
+from bot.gaps.redaction import conversation_key, mask
+from bot.gaps.store import ROOT, GapStore
+
+log = logging.getLogger(__name__)
+
+DEV_KEY_FILE = ROOT / "var" / "gaps-hmac.key"
+TOP_INTENTS = 3
+# Rasa's input channel names, as staff know them.
+CHANNEL_NAMES = {"rest": "web", "facebook": "messenger", "telegram": "telegram", "cmdline": "shell"}
+
+
+def hmac_key(environ: dict[str, str] | None = None, dev_file: Path = DEV_KEY_FILE) -> bytes:
+    """The conversation-key secret: ``GAPS_HMAC_KEY``, else a local key created once."""
+    env = os.environ if environ is None else environ
+    configured = env.get("GAPS_HMAC_KEY", "").strip()
+    if configured:
+        return configured.encode("utf-8")
+    try:
+        return dev_file.read_bytes().strip()
+    except FileNotFoundError:
+        dev_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(dev_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key)
+        log.warning("GAPS_HMAC_KEY is not set; created a local key in %s", dev_file)
+        return key.encode("utf-8")
+
+
+def channel_name(input_channel: str | None) -> str:
+    if not input_channel:
+        return "unknown"
+    return CHANNEL_NAMES.get(input_channel, input_channel)[:32]
+
+
+def top_intents(ranking: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The three likeliest intents as ``{"name", "confidence"}`` (confidence rounded)."""
+    out = []
+    for item in ranking[:TOP_INTENTS]:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            confidence = item.get("confidence")
+            value = round(float(confidence), 4) if isinstance(confidence, int | float) else None
+            out.append({"name": item["name"], "confidence": value})
+    return tuple(out)
+
+
+class GapRecorder:
+    """Builds masked records and writes them in the background, in the order they came."""
+
+    def __init__(self, store: GapStore, key: bytes) -> None:
+        self.store = store
+        self._key = key
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="gap-writer"
+        )
+        self._pending: set[concurrent.futures.Future[bool]] = set()
+        self._lock = threading.Lock()
+
+    def build(
+        self,
+        *,
+        sender_id: str,
+        text: str,
+        reason: str,
+        language: str,
+        channel: str | None,
+        intents: Sequence[dict[str, Any]] = (),
+        context: str = "",
+    ) -> GapRecord:
+        """The record for a signal: text and context masked, the sender replaced by its key."""
+        return GapRecord(
+            text=mask(text)[:MAX_TEXT_CHARS],
+            context=mask(context)[:MAX_TEXT_CHARS],
+            reason=reason,
+            language=language,
+            channel=channel_name(channel),
+            conversation=conversation_key(sender_id, self._key),
+            intents=top_intents(intents),
+        )
+
+    def record(self, **signal: Any) -> GapRecord:
+        """Build the record (see :meth:`build`) and queue it for writing; returns at once."""
+        record = self.build(**signal)
+        future = self._executor.submit(self._write, record)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return record
+
+    def _write(self, record: GapRecord) -> bool:
+        try:
+            stored = self.store.add(record)
+        except Exception as exc:  # the store spools DB errors; anything else must not be lost
+            log.error("gap record could not be written (%s); spooling", type(exc).__name__)
+            self.store.spool.append(record)
+            return False
+        log.info(
+            "gap recorded: reason=%s channel=%s language=%s stored=%s",
+            record.reason,
+            record.channel,
+            record.language,
+            "db" if stored else "spool",
+        )
+        return stored
+
+    def _done(self, future: concurrent.futures.Future[bool]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every queued record is written (or spooled)."""
+        with self._lock:
+            pending = list(self._pending)
+        concurrent.futures.wait(pending, timeout=timeout)
+
+
+@lru_cache(maxsize=1)
+def get_recorder() -> GapRecorder:
+    """The process's recorder, from the environment, created on first use."""
+    return GapRecorder(GapStore.from_env(), hmac_key())

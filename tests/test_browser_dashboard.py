@@ -1,0 +1,201 @@
+"""The staff dashboard in a real headless Chromium (Debian's chromium + chromedriver, Selenium):
+log in, filter, open a cluster, mark it answered, export CSV, and prove that stored ``<script>``
+and ``<img onerror>`` payloads are shown as text and never run. Saves docs/dashboard.png."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from bot.gaps.store import GapStore
+from bot.web.app import create_app
+from bot.web.auth import hash_password
+from bot.web.dashboard import StaffSettings
+from bot.web.settings import WebSettings
+from tests.conftest import ROOT
+from tests.gaps_support import gap, sqlite_store  # noqa: F401
+
+PASSWORD = "browser-test-password"
+SCRIPT_PAYLOAD = "<script>window.__xss='script'</script>"
+IMG_PAYLOAD = "<img src=x onerror=\"window.__xss='img'\">"
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+)
+
+
+def _binary(env: str, name: str) -> str:
+    path = os.environ.get(env) or shutil.which(name)
+    if not path:
+        pytest.fail(f'{name} is missing: run `eval "$(scripts/ci_services.sh)"` (installs it)')
+    return path
+
+
+class LiveServer:
+    """The web app (chat + dashboard) served on 127.0.0.1 from a background thread."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.url = ""
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        self.runner = web.AppRunner(self.app, access_log=None)
+        asyncio.run_coroutine_threadsafe(self.runner.setup(), self.loop).result(30)
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        asyncio.run_coroutine_threadsafe(site.start(), self.loop).result(30)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = _binary("CHROMIUM_BIN", "chromium")
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path)
+    options.add_argument(f"--user-data-dir={profile}")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    service = Service(executable_path=_binary("CHROMEDRIVER_BIN", "chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def assert_nothing_ran(driver: webdriver.Chrome) -> None:
+    assert driver.execute_script("return window.__xss === undefined") is True
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert  # noqa: B018
+    assert driver.find_elements(By.CSS_SELECTOR, "main script, main img") == []
+
+
+def test_staff_review_a_cluster_in_a_real_browser(
+    browser: webdriver.Chrome,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    for text, lang, days in [
+        ("does nssf give money when i get married", "en", 3),
+        ("តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ", "km", 2),
+        ("is there a wedding allowance from nssf", "en", 1),
+        ("what are today's lottery numbers", "en", 1),
+        (SCRIPT_PAYLOAD, "en", 0),
+        (IMG_PAYLOAD, "en", 0),
+    ]:
+        intents = (("out_of_scope", 0.7), ("maternity", 0.2))
+        sqlite_store.add(
+            gap(text, language=lang, days_ago=days, intents=intents, context=SCRIPT_PAYLOAD)
+        )
+    staff = StaffSettings(user="staff", password_hash=hash_password(PASSWORD), api_token="t")
+    with LiveServer(create_app(WebSettings(), sqlite_store, staff)) as server:
+        b = browser
+        b.get(f"{server.url}/staff")
+        assert b.current_url.endswith("/staff/login")
+        b.find_element(By.ID, "user").send_keys("staff")
+        b.find_element(By.ID, "password").send_keys("not the password")
+        b.find_element(By.ID, "login").click()
+        assert "Wrong user name or password." in b.find_element(By.ID, "login-error").text
+        b.find_element(By.ID, "user").send_keys("staff")
+        b.find_element(By.ID, "password").send_keys(PASSWORD)
+        b.find_element(By.ID, "login").click()
+        assert b.find_element(By.ID, "total").text == "6"
+
+        # The question list, filtered to Khmer: the hostile payloads are listed as plain text.
+        b.get(f"{server.url}/staff/gaps")
+        assert SCRIPT_PAYLOAD in b.find_element(By.TAG_NAME, "main").text
+        assert IMG_PAYLOAD in b.find_element(By.TAG_NAME, "main").text
+        assert_nothing_ran(b)
+        Select(b.find_element(By.NAME, "language")).select_by_value("km")
+        b.find_element(By.ID, "apply-filters").click()
+        rows = b.find_elements(By.CSS_SELECTOR, "table.gaps tbody tr")
+        assert [r.find_element(By.CSS_SELECTOR, "td.text").text for r in rows] == [
+            "តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ"
+        ]
+
+        # Clusters: the wedding questions, Khmer and English, are one cluster.
+        b.get(f"{server.url}/staff/clusters")
+        b.save_screenshot(str(ROOT / "docs" / "dashboard.png"))
+        assert_nothing_ran(b)
+        wedding = next(
+            row
+            for row in b.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")
+            if "wedding allowance" in row.text
+        )
+        assert wedding.find_element(By.CSS_SELECTOR, "td.num").text == "3"
+        wedding.find_element(By.CSS_SELECTOR, "a.open").click()
+        assert "Cluster of 3 questions" in b.find_element(By.TAG_NAME, "h1").text
+        Select(b.find_element(By.ID, "bulk-status")).select_by_value("answered")
+        b.find_element(By.ID, "bulk-note").send_keys("added to the FAQ")
+        b.find_element(By.ID, "bulk-apply").click()
+        assert "3 question(s) marked answered." in b.find_element(By.CSS_SELECTOR, ".flash").text
+        assert all(
+            "wedding" not in row.text
+            for row in b.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")
+        )
+
+        # One question's detail page shows the hostile context as text too.
+        b.get(f"{server.url}/staff/gaps?status=answered")
+        assert len(b.find_elements(By.CSS_SELECTOR, "table.gaps tbody tr")) == 3
+        b.find_element(By.CSS_SELECTOR, "table.gaps td.text a").click()
+        assert SCRIPT_PAYLOAD in b.find_element(By.CSS_SELECTOR, "dd.context").text
+        assert_nothing_ran(b)
+
+        # CSV export of the answered questions.
+        b.get(f"{server.url}/staff/gaps?status=answered")
+        b.find_element(By.ID, "export-csv").click()
+        csv_file = _wait_for_download(b.downloads)  # type: ignore[attr-defined]
+        content = csv_file.read_text("utf-8-sig")
+        assert "added to the FAQ" in content and "តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ" in content
+        assert "lottery" not in content
+    statuses = {r.text: r.status for r in sqlite_store.list()}
+    assert statuses["is there a wedding allowance from nssf"] == "answered"
+    assert statuses[SCRIPT_PAYLOAD] == "new"
+
+
+def _wait_for_download(folder: Path, timeout_s: float = 20) -> Path:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = [p for p in folder.glob("*.csv")]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    pytest.fail("the CSV download did not arrive")

@@ -1,0 +1,280 @@
+"""Unit tests of what both channels share: text splitting, the delivery store, settings and the
+credentials file, the reply language of channel-written texts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rasa.shared.utils.io import read_config_file
+
+from bot.channels.common import LanguageMemory, pseudonym, shorten, split_text, utf16_len
+from bot.channels.messenger import MessengerInput
+from bot.channels.settings import (
+    MESSENGER_CLASS,
+    TELEGRAM_CLASS,
+    ChannelConfigError,
+    MessengerSettings,
+    TelegramSettings,
+    credentials_yaml,
+    enabled_channels,
+)
+from bot.channels.store import ChannelStore
+from bot.channels.telegram import TelegramInput
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MESSENGER_ENV = {
+    "MESSENGER_PAGE_ACCESS_TOKEN": "pat-1234",
+    "MESSENGER_APP_SECRET": "sec-5678",
+    "MESSENGER_VERIFY_TOKEN": "ver-9012",
+}
+TELEGRAM_ENV = {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_WEBHOOK_SECRET": "s3cret_-X"}
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# --- splitting ---------------------------------------------------------------------------------
+
+
+def _english_answer(chars: int) -> str:
+    sentence = "Workers get {n} days of sick leave paid at 60 percent of their wage. "
+    parts, n = [], 0
+    while sum(map(len, parts)) < chars:
+        parts.append(sentence.format(n=n % 90 + 10))
+        n += 1
+        if n % 7 == 0:
+            parts.append("\n\n")
+    return "".join(parts)[:chars].rstrip() + "."
+
+
+def test_5000_character_answer_splits_under_2000_at_sentence_ends_losing_nothing() -> None:
+    text = _english_answer(5000)
+
+    parts = split_text(text, 2000)
+
+    assert len(parts) == 3
+    assert all(0 < len(part) <= 2000 for part in parts)
+    assert all(part[-1] == "." for part in parts)  # every cut is at a sentence end
+    assert _words(" ".join(parts)) == _words(text)
+
+
+def test_khmer_text_splits_after_khan_and_never_inside_a_cluster() -> None:
+    sentence = "កម្មករទទួលបានប្រាក់ឧបត្ថម្ភមាតុភាព១២០ភាគរយ។ "
+    text = sentence * 120
+
+    parts = split_text(text, 2000)
+
+    assert all(utf16_len(part) <= 2000 for part in parts)
+    assert all(part.endswith("។") for part in parts)
+    assert len(parts) > 1
+    assert " ".join(parts) == text.strip()
+
+
+def test_text_without_any_boundary_is_cut_hard_but_not_after_a_khmer_coeng() -> None:
+    text = "ក្ម" * 1000  # no spaces, no sentence ends; U+17D2 joins the next consonant
+
+    parts = split_text(text, 100)
+
+    assert "".join(parts) == text
+    assert all(len(part) <= 100 and not part.endswith("\u17d2") for part in parts)
+
+
+def test_limit_counts_utf16_units_so_emoji_heavy_text_still_fits_telegram() -> None:
+    text = "🙏" * 3000  # 6000 UTF-16 units
+
+    parts = split_text(text, 4096)
+
+    assert [utf16_len(part) for part in parts] == [4096, 1904]
+
+
+def test_short_text_is_one_part_and_blank_text_none() -> None:
+    assert split_text("  Hello.  ", 2000) == ["Hello."]
+    assert split_text(" \n ", 2000) == []
+
+
+def test_shorten_keeps_short_titles_and_marks_cut_ones() -> None:
+    assert shorten("Maternity", 20) == "Maternity"
+    assert shorten("Registration of an enterprise", 20) == "Registration of an…"
+    assert len(shorten("x" * 50, 20)) == 20
+
+
+def test_pseudonym_is_stable_keyed_and_does_not_contain_the_id() -> None:
+    assert pseudonym("1234567890", "k") == pseudonym("1234567890", "k")
+    assert pseudonym("1234567890", "k") != pseudonym("1234567890", "other")
+    assert "1234567890" not in pseudonym("1234567890", "k")
+
+
+def test_language_memory_follows_the_senders_last_language_then_the_hint_then_khmer() -> None:
+    memory = LanguageMemory(max_senders=2)
+    memory.note("a", "hello")
+    memory.note("b", "សួស្តី")
+    memory.note("a", "👍")  # no letters: keeps English
+
+    assert memory.language("a") == "en"
+    assert memory.language("b") == "km"
+    assert memory.language("c") == "km"
+    assert memory.language("c", hint="en") == "en"
+    assert memory.language("a", text="សួស្តី") == "km"  # the message's own script wins
+    memory.note("c", "hi")  # the oldest sender ("a") is forgotten
+    assert memory.language("a") == "km"
+
+
+# --- store -------------------------------------------------------------------------------------
+
+
+def test_store_remembers_a_delivery_across_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "channels.db"
+    first = ChannelStore(path)
+    assert first.first_delivery("messenger:m_1") is True
+    assert first.first_delivery("messenger:m_1") is False
+    first.close()
+
+    restarted = ChannelStore(path)
+
+    assert restarted.first_delivery("messenger:m_1") is False
+    assert restarted.first_delivery("messenger:m_2") is True
+
+
+def test_store_forgets_deliveries_and_payloads_after_they_expire(tmp_path: Path) -> None:
+    now = [1000.0]
+    store = ChannelStore(tmp_path / "c.db", ttl_s=60, clock=lambda: now[0])
+    store.first_delivery("telegram:1")
+    key = store.payload_key("/language" + "x" * 100)
+
+    now[0] += 61
+
+    assert store.first_delivery("telegram:1") is True
+    assert store.payload_for(key) is None
+
+
+def test_store_maps_long_payloads_to_short_stable_keys(tmp_path: Path) -> None:
+    store = ChannelStore(tmp_path / "c.db")
+    payload = '/language{"language":"en","source":"' + "x" * 80 + '"}'
+
+    key = store.payload_key(payload)
+
+    assert len(key.encode()) <= 64 and key.startswith("p:")
+    assert store.payload_key(payload) == key
+    assert store.payload_for(key) == payload
+    assert store.payload_for("p:unknown") is None
+
+
+# --- settings and the credentials file ---------------------------------------------------------
+
+
+def test_no_channel_settings_enable_only_rest() -> None:
+    assert enabled_channels({}) == []
+    body = credentials_yaml({})
+    assert re.findall(r"^\S+:", body, re.M) == ["rest:"]
+
+
+def test_complete_settings_enable_channels_with_references_not_secrets() -> None:
+    env = {**MESSENGER_ENV, **TELEGRAM_ENV, "TELEGRAM_API_URL": "http://127.0.0.1:1"}
+
+    body = credentials_yaml(env)
+
+    assert enabled_channels(env) == [MESSENGER_CLASS, TELEGRAM_CLASS]
+    for value in env.values():
+        assert value not in body
+    assert "  app_secret: ${MESSENGER_APP_SECRET}" in body
+    assert "  api_url: ${TELEGRAM_API_URL}" in body
+    assert "graph_url" not in body  # unset optional settings are left out (Rasa refuses them)
+
+
+def test_rasa_expands_the_generated_file_into_the_channels_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {**MESSENGER_ENV, **TELEGRAM_ENV}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "credentials.yml"
+    path.write_text(credentials_yaml(env))
+
+    creds = read_config_file(path)
+
+    assert set(creds) == {"rest", MESSENGER_CLASS, TELEGRAM_CLASS}
+    messenger = MessengerInput.from_credentials(creds[MESSENGER_CLASS]).settings
+    telegram = TelegramInput.from_credentials(creds[TELEGRAM_CLASS]).settings
+    assert (messenger.app_secret, messenger.graph_url) == (
+        "sec-5678",
+        MessengerSettings.graph_url,
+    )
+    assert (telegram.bot_token, telegram.webhook_secret) == ("1:abc", "s3cret_-X")
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"MESSENGER_PAGE_ACCESS_TOKEN": "t"}, "MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN"),
+        ({**MESSENGER_ENV, "MESSENGER_APP_SECRET": " "}, "MESSENGER_APP_SECRET"),
+        ({"TELEGRAM_BOT_TOKEN": "1:abc"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "abc"}, "TELEGRAM_BOT_TOKEN"),
+    ],
+)
+def test_partly_configured_channel_is_refused_naming_the_missing_variable(
+    env: dict[str, str], missing: str
+) -> None:
+    with pytest.raises(ChannelConfigError, match=f"{missing} missing"):
+        credentials_yaml(env)
+
+
+def test_invalid_channel_settings_are_refused() -> None:
+    with pytest.raises(ChannelConfigError, match="TELEGRAM_WEBHOOK_SECRET must be"):
+        enabled_channels({"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "has space"})
+    with pytest.raises(ChannelConfigError, match="MESSENGER_GRAPH_URL must start"):
+        enabled_channels({**MESSENGER_ENV, "MESSENGER_GRAPH_URL": "graph.facebook.com"})
+
+
+@pytest.mark.parametrize(
+    ("channel", "credentials", "missing"),
+    [
+        (MessengerInput, None, "MESSENGER_PAGE_ACCESS_TOKEN, MESSENGER_APP_SECRET"),
+        (MessengerInput, {"page_access_token": "t", "verify_token": "v"}, "MESSENGER_APP_SECRET"),
+        (MessengerInput, {"page_access_token": "t", "app_secret": "s"}, "MESSENGER_VERIFY_TOKEN"),
+        (TelegramInput, {"bot_token": "1:a"}, "TELEGRAM_WEBHOOK_SECRET"),
+        (TelegramInput, {"webhook_secret": "abc"}, "TELEGRAM_BOT_TOKEN"),
+    ],
+)
+def test_channel_with_a_missing_secret_refuses_to_start(
+    channel: type, credentials: dict | None, missing: str
+) -> None:
+    with pytest.raises(ChannelConfigError, match=f"refuses to start.*{missing}"):
+        channel.from_credentials(credentials)
+
+
+def _run_generator(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.credentials", "--out", str(tmp_path / "c.yml")],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_generator_script_writes_the_file_and_names_the_enabled_channels(tmp_path: Path) -> None:
+    done = _run_generator(tmp_path, TELEGRAM_ENV)
+
+    assert done.returncode == 0, done.stderr
+    assert "enables rest, telegram" in done.stdout
+    assert TELEGRAM_CLASS in (tmp_path / "c.yml").read_text()
+
+
+def test_generator_script_exits_non_zero_naming_the_missing_secret(tmp_path: Path) -> None:
+    done = _run_generator(tmp_path, {"MESSENGER_PAGE_ACCESS_TOKEN": "token-value"})
+
+    assert done.returncode == 2
+    assert "MESSENGER_APP_SECRET" in done.stderr and "token-value" not in done.stderr
+    assert not (tmp_path / "c.yml").exists()
+
+
+def test_telegram_settings_build_the_bot_api_base_url() -> None:
+    settings = TelegramSettings.from_env({**TELEGRAM_ENV, "TELEGRAM_API_URL": "http://x:1/"})
+    assert settings.bot_base_url == "http://x:1/bot"

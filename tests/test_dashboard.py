@@ -1,0 +1,317 @@
+"""The staff dashboard and the gaps API, through HTTP on loopback: log-in, throttling, CSRF,
+escaping, filters, clusters, bulk status, exports, and the bearer-token API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.gaps.store import GapStore
+from bot.web.app import create_app
+from bot.web.auth import hash_password, verify_password
+from bot.web.dashboard import StaffSettings
+from bot.web.settings import WebSettings
+from tests.gaps_support import gap, sqlite_store  # noqa: F401
+
+PASSWORD = "correct horse battery"
+TOKEN = "api-token-for-tests"
+XSS = ["<script>window.__xss=1</script>", '<img src=x onerror="window.__xss=2">']
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+async def client(sqlite_store: GapStore) -> AsyncIterator[TestClient]:  # noqa: F811
+    staff = StaffSettings(user="staff", password_hash=hash_password(PASSWORD), api_token=TOKEN)
+    app = create_app(WebSettings(), sqlite_store, staff)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        yield c
+
+
+async def csrf_of(client: TestClient, path: str) -> str:
+    page = await client.get(path)
+    match = CSRF.search(await page.text())
+    assert match, path
+    return match.group(1)
+
+
+async def log_in(client: TestClient, user: str = "staff", password: str = PASSWORD):
+    token = await csrf_of(client, "/staff/login")
+    return await client.post(
+        "/staff/login",
+        data={"csrf": token, "user": user, "password": password},
+        allow_redirects=False,
+    )
+
+
+def test_password_hash_round_trip() -> None:
+    encoded = hash_password("s3cret-password")
+    assert verify_password("s3cret-password", encoded)
+    assert not verify_password("s3cret-passworD", encoded)
+    assert not verify_password("s3cret-password", "garbage")
+    assert "$" not in encoded and "s3cret" not in encoded
+
+
+async def test_pages_need_a_login(client: TestClient) -> None:
+    for path in ("/staff", "/staff/clusters", "/staff/gaps", "/staff/gaps.csv", "/staff/gaps/1"):
+        response = await client.get(path, allow_redirects=False)
+        assert (response.status, response.headers["Location"]) == (303, "/staff/login"), path
+
+
+async def test_log_in_and_log_out(client: TestClient) -> None:
+    response = await log_in(client)
+    assert (response.status, response.headers["Location"]) == (303, "/staff")
+    cookie = response.cookies["nssf_staff"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    overview = await client.get("/staff")
+    assert overview.status == 200 and "Log out" in await overview.text()
+    token = CSRF.search(await overview.text()).group(1)
+    out = await client.post("/staff/logout", data={"csrf": token}, allow_redirects=False)
+    assert out.headers["Location"] == "/staff/login"
+    assert (await client.get("/staff", allow_redirects=False)).status == 303
+
+
+async def test_wrong_password_gets_a_clear_message_and_is_rate_limited(client: TestClient) -> None:
+    for _ in range(5):
+        response = await log_in(client, password="wrong password")
+        assert response.status == 401
+        assert "Wrong user name or password." in await response.text()
+    response = await log_in(client)  # even the right password waits now
+    assert response.status == 429
+    assert "Too many wrong passwords" in await response.text()
+
+
+async def test_login_without_its_csrf_token_is_refused(client: TestClient) -> None:
+    response = await client.post(
+        "/staff/login", data={"user": "staff", "password": PASSWORD}, allow_redirects=False
+    )
+    assert response.status == 403
+
+
+async def test_changes_without_the_csrf_token_are_refused(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    sqlite_store.add(gap())
+    (record,) = sqlite_store.list()
+    await log_in(client)
+    for data in ({}, {"csrf": "forged"}):
+        response = await client.post(
+            "/staff/gaps/bulk", data={**data, "ids": str(record.id), "status": "ignored"}
+        )
+        assert response.status == 403
+    assert sqlite_store.get(record.id).status == "new"
+
+
+async def test_hostile_text_is_escaped_everywhere(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    for payload in XSS:
+        sqlite_store.add(gap(payload, context=payload))
+    await log_in(client)
+    ids = [r.id for r in sqlite_store.list()]
+    pages = [
+        "/staff",
+        "/staff/clusters",
+        "/staff/gaps",
+        f"/staff/gaps/{ids[0]}",
+        f"/staff/gaps/{ids[1]}",
+    ]
+    pages.append(f"/staff/gaps?q={XSS[0]}")
+    for path in pages:
+        html = await (await client.get(path)).text()
+        assert "<script>window" not in html and "<img src=x" not in html, path
+    listing = await (await client.get("/staff/gaps")).text()
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in listing
+    assert "&lt;img src=x onerror=&#34;window.__xss=2&#34;&gt;" in listing
+
+
+async def test_overview_counts_by_reason_channel_language_and_draws_a_trend(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    sqlite_store.add(gap("a", reason="low_confidence", language="km", channel="telegram"))
+    sqlite_store.add(gap("b"))
+    sqlite_store.add(gap("c"))
+    await log_in(client)
+    html = await (await client.get("/staff")).text()
+    assert '<strong id="total">3</strong>' in html
+    by_reason = html.split('id="by-reason"')[1].split("</table>")[0]
+    assert re.search(r"out_of_scope</a></td><td class=\"num\">2<", by_reason)
+    assert re.search(r"telegram</a></td><td class=\"num\">1<", html)
+    assert html.count('class="bar"') == 12 and "<svg" in html
+
+
+async def test_list_filters_and_search(client: TestClient, sqlite_store: GapStore) -> None:  # noqa: F811
+    sqlite_store.add(gap("wedding money", days_ago=30))
+    sqlite_store.add(gap("ប្រាក់រៀបការ", language="km", channel="telegram"))
+    sqlite_store.add(gap("lottery numbers", reason="low_confidence", status="ignored"))
+    await log_in(client)
+
+    async def texts(query: str) -> list[str]:
+        html = await (await client.get(f"/staff/gaps?{query}")).text()
+        return re.findall(r'<td class="text"><a href="/staff/gaps/\d+">([^<]*)</a>', html)
+
+    assert await texts("language=km") == ["ប្រាក់រៀបការ"]
+    assert await texts("channel=telegram") == ["ប្រាក់រៀបការ"]
+    assert await texts("reason=low_confidence") == ["lottery numbers"]
+    assert await texts("status=open") == ["ប្រាក់រៀបការ", "wedding money"]
+    assert await texts("q=WEDDING") == ["wedding money"]
+    assert await texts("from=2025-03-01&to=2025-03-10") == ["lottery numbers", "ប្រាក់រៀបការ"]
+
+
+async def test_cluster_view_and_marking_a_cluster_answered(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    for text in ("does nssf pay for my wedding", "wedding allowance nssf", "lottery numbers today"):
+        sqlite_store.add(gap(text))
+    await log_in(client)
+    html = await (await client.get("/staff/clusters")).text()
+    keys = re.findall(r'href="/staff/clusters/(c\d+)\?status=open"', html)
+    assert len(keys) == 2
+    page = await (await client.get(f"/staff/clusters/{keys[0]}?status=open")).text()
+    assert "Cluster of 2 questions" in page and "wedding allowance nssf" in page
+    ids = re.findall(r'name="ids" value="(\d+)" checked', page)
+    token = CSRF.search(page).group(1)
+    done = await client.post(
+        "/staff/gaps/bulk",
+        data=[
+            ("csrf", token),
+            ("action", "status"),
+            ("status", "answered"),
+            ("note", "added to FAQ"),
+            ("next", "/staff/clusters?status=open"),
+        ]
+        + [("ids", i) for i in ids],
+        allow_redirects=False,
+    )
+    assert done.status == 303 and done.headers["Location"].startswith("/staff/clusters?status=open")
+    answered = {r.text: (r.status, r.note) for r in sqlite_store.list()}
+    assert answered["wedding allowance nssf"] == ("answered", "added to FAQ")
+    assert answered["lottery numbers today"] == ("new", "")
+    html = await (await client.get("/staff/clusters")).text()
+    assert len(re.findall(r'href="/staff/clusters/c\d+', html)) == 1
+
+
+async def test_bulk_refuses_an_open_redirect(client: TestClient, sqlite_store: GapStore) -> None:  # noqa: F811
+    sqlite_store.add(gap())
+    await log_in(client)
+    token = await csrf_of(client, "/staff/gaps")
+    response = await client.post(
+        "/staff/gaps/bulk",
+        data={"csrf": token, "ids": "1", "status": "reviewing", "next": "https://evil.example/"},
+        allow_redirects=False,
+    )
+    assert response.headers["Location"].startswith("/staff/gaps?")
+
+
+async def test_csv_export_is_filtered_and_formula_safe(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    sqlite_store.add(gap('=HYPERLINK("http://evil")'))
+    sqlite_store.add(gap("ប្រាក់រៀបការ", language="km"))
+    await log_in(client)
+    response = await client.get("/staff/gaps.csv?language=en")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO((await response.read()).decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == ['\'=HYPERLINK("http://evil")']
+    everything = (await (await client.get("/staff/gaps.csv")).read()).decode("utf-8-sig")
+    assert "ប្រាក់រៀបការ" in everything
+
+
+async def test_selected_questions_export_as_rasa_nlu_yaml(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    for text in ("wedding money [now]", "ប្រាក់រៀបការ", "lottery"):
+        sqlite_store.add(gap(text))
+    ids = [str(r.id) for r in sqlite_store.list() if r.text != "lottery"]
+    await log_in(client)
+    token = await csrf_of(client, "/staff/gaps")
+    response = await client.post(
+        "/staff/gaps/bulk",
+        data=[("csrf", token), ("action", "nlu"), ("intent", "wedding_grant")]
+        + [("ids", i) for i in ids],
+    )
+    assert response.status == 200
+    assert 'filename="nlu-wedding_grant.yml"' in response.headers["Content-Disposition"]
+    doc = yaml.safe_load(await response.text())
+    assert doc["nlu"][0]["intent"] == "wedding_grant"
+    assert sorted(doc["nlu"][0]["examples"].splitlines()) == [
+        "- wedding money (now)",
+        "- ប្រាក់រៀបការ",
+    ]
+
+
+async def test_api_needs_the_bearer_token(client: TestClient) -> None:
+    assert (await client.get("/api/gaps")).status == 401
+    bad = await client.get("/api/gaps", headers={"Authorization": "Bearer nope"})
+    assert bad.status == 401 and bad.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_api_lists_records_with_filters(client: TestClient, sqlite_store: GapStore) -> None:  # noqa: F811
+    sqlite_store.add(gap("old one", days_ago=40))
+    sqlite_store.add(
+        gap(
+            "ប្រាក់រៀបការ",
+            language="km",
+            reason="low_confidence",
+            intents=(("nlu_fallback", 0.4), ("maternity", 0.3)),
+        )
+    )
+    sqlite_store.add(gap("answered one", status="answered"))
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    async def get(query: str) -> list[dict]:
+        response = await client.get(f"/api/gaps?{query}", headers=auth)
+        assert response.status == 200
+        return await response.json()
+
+    everything = await get("")
+    assert len(everything) == 3
+    assert set(everything[0]) >= {
+        "text",
+        "reason",
+        "language",
+        "channel",
+        "status",
+        "created_at",
+        "intents",
+    }
+    (km,) = await get("language=km")
+    assert km["text"] == "ប្រាក់រៀបការ" and km["reason"] == "low_confidence"
+    assert km["intents"] == [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "maternity", "confidence": 0.3},
+    ]
+    assert km["created_at"] == "2025-03-10T09:00:00+00:00"
+    assert [g["text"] for g in await get("status=answered")] == ["answered one"]
+    assert [g["text"] for g in await get("reason=low_confidence")] == ["ប្រាក់រៀបការ"]
+    assert {g["text"] for g in await get("since=2025-03-01")} == {"ប្រាក់រៀបការ", "answered one"}
+    assert (await client.get("/api/gaps?since=yesterday", headers=auth)).status == 400
+    assert (await client.get("/api/gaps?status=done", headers=auth)).status == 400
+
+
+async def test_without_settings_the_dashboard_and_api_say_what_to_set(
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    app = create_app(WebSettings(), sqlite_store, StaffSettings())
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        page = await c.get("/staff/login")
+        assert page.status == 503 and "DASHBOARD_PASSWORD_HASH" in await page.text()
+        api = await c.get("/api/gaps", headers={"Authorization": "Bearer x"})
+        assert api.status == 503 and "GAPS_API_TOKEN" in (await api.json())["error"]
+
+
+def test_staff_settings_refuse_a_password_instead_of_a_hash() -> None:
+    with pytest.raises(ValueError):
+        StaffSettings.from_env({"DASHBOARD_USER": "a", "DASHBOARD_PASSWORD_HASH": "hunter2"})
+    assert StaffSettings.from_env({}).enabled is False

@@ -1,0 +1,424 @@
+"""Eligibility and calculator conversations: the form validators and actions, with exact
+messages and events for trackers built in the test (texts from data/eligibility/texts.yml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.eligibility as eligibility_actions
+from actions.eligibility import (
+    ASK_ACTIONS,
+    FORM_SLOTS,
+    ActionCalculateContributions,
+    ActionCheckEligibility,
+    ActionExplainWhy,
+    ActionReadMessage,
+    ActionStopForm,
+)
+from actions.forms import ValidateContributionForm, ValidateEligibilityForm
+from bot.eligibility.texts import load_texts
+
+TODAY = dt.date(2025, 6, 15)
+T = load_texts()
+RESET = [SlotSet(s, None) for s in FORM_SLOTS]
+
+
+@pytest.fixture(autouse=True)
+def fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eligibility_actions, "today", lambda: TODAY)
+    monkeypatch.delenv("NSSF_USD_RIEL_RATE", raising=False)
+
+
+def tracker(
+    text: str,
+    intent: str,
+    *,
+    slots: dict[str, Any] | None = None,
+    form: str | None = None,
+    requested: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    after: str | None = None,
+) -> Tracker:
+    """A tracker whose latest user message is ``text``; ``form``/``requested`` make a form active;
+    ``after`` adds an action run after the message (the form resuming after "why?")."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": [{"name": intent, "confidence": 0.9}],
+        "entities": entities or [],
+    }
+    events: list[dict[str, Any]] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": latest},
+    ]
+    if after:
+        events.append({"event": "action", "name": after})
+    return Tracker(
+        sender_id="u",
+        slots={
+            "language": None,
+            "last_language": None,
+            "requested_slot": requested,
+            **(slots or {}),
+        },
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form} if form else {},
+        latest_action_name="action_listen",
+    )
+
+
+async def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, t, {})
+    return [(m["text"], m["buttons"]) for m in dispatcher.messages], events
+
+
+# --- one-shot answers and activation -------------------------------------------------------
+async def test_a_maternity_question_with_the_months_is_answered_without_questions():
+    t = tracker("I worked 8 months, can I get maternity pay?", "maternity")
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == []
+    assert events == [
+        SlotSet("scheme", "maternity"),
+        SlotSet("months_in_window", 8),
+        SlotSet("requested_slot", None),
+        SlotSet("last_language", "en"),
+    ]
+
+
+async def test_a_payroll_question_with_the_numbers_is_calculated_without_questions():
+    t = tracker("10 workers earning $250, how much do I pay?", "contribution_rates")
+    _, events = await run(ValidateContributionForm(), t)
+    assert events == [
+        SlotSet("wage", "250 USD"),
+        SlotSet("workers", 10),
+        SlotSet("requested_slot", None),
+        SlotSet("last_language", "en"),
+    ]
+
+
+async def test_am_i_eligible_asks_which_check_first():
+    _, events = await run(ValidateEligibilityForm(), tracker("am i eligible", "check_eligibility"))
+    assert events == [SlotSet("requested_slot", "scheme"), SlotSet("last_language", "en")]
+
+
+async def test_a_commuting_accident_question_asks_about_the_direct_route():
+    t = tracker("i had an accident on the way to work", "commuting_accident")
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events == [
+        SlotSet("commuting", True),
+        SlotSet("scheme", "injury"),
+        SlotSet("requested_slot", "direct_route"),
+        SlotSet("last_language", "en"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("I worked 8 months, can I get maternity pay?", "maternity", "eligibility"),
+        ("ធ្វើការបាន៨ខែ អាចទទួលប្រាក់មាតុភាពបានទេ", "maternity", "eligibility"),
+        ("10 workers earning $250, how much do I pay?", "contribution_rates", "contributions"),
+        ("how much maternity allowance do I get?", "maternity", None),
+        ("i opened a restaurant with 10 staff do i need to register", "register_enterprise", None),
+    ],
+)
+async def test_read_message_marks_topic_questions_that_hold_the_numbers(text, intent, expected):
+    _, events = await run(ActionReadMessage(), tracker(text, intent, slots={"numbers_for": "x"}))
+    assert events == [SlotSet("numbers_for", expected)]
+
+
+# --- answers inside the form ---------------------------------------------------------------
+MATERNITY = {"scheme": "maternity", "months_in_window": 10}
+
+
+async def test_a_readable_answer_fills_the_slot_and_asks_the_next_one():
+    t = tracker("$250", "inform", slots=MATERNITY, form="eligibility_form", requested="wage")
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == []
+    assert events == [
+        SlotSet("wage", "250 USD"),
+        SlotSet("form_failures", 0),
+        SlotSet("requested_slot", "year_of_service"),
+    ]
+
+
+async def test_a_khmer_answer_with_khmer_digits_is_read():
+    t = tracker(
+        "១០ខែ",
+        "inform",
+        slots={"scheme": "maternity"},
+        form="eligibility_form",
+        requested="months_in_window",
+    )
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events[0] == SlotSet("months_in_window", 10)
+
+
+async def test_a_button_after_an_english_message_keeps_english():
+    t = tracker(
+        '/inform{"scheme":"maternity"}',
+        "inform",
+        slots={"last_language": "en"},
+        form="eligibility_form",
+        requested="scheme",
+        entities=[{"entity": "scheme", "value": "maternity"}],
+    )
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events == [
+        SlotSet("scheme", "maternity"),
+        SlotSet("form_failures", 0),
+        SlotSet("requested_slot", "months_in_window"),
+    ]
+    messages, _ = await run(ASK_ACTIONS["months_in_window"](), t)
+    assert messages == [(T("ask_months_in_window", "en"), [])]
+
+
+async def test_the_yes_button_answers_a_yes_no_question():
+    slots = {**MATERNITY, "wage": "250 USD"}
+    t = tracker(
+        "/affirm", "affirm", slots=slots, form="eligibility_form", requested="year_of_service"
+    )
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events == [
+        SlotSet("year_of_service", True),
+        SlotSet("form_failures", 0),
+        SlotSet("requested_slot", None),
+    ]
+
+
+async def test_a_wage_without_currency_is_asked_back_with_buttons():
+    slots = {**MATERNITY, "last_language": "en"}  # digits only: the conversation's language
+    t = tracker("250", "inform", slots=slots, form="eligibility_form", requested="wage")
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [
+        (
+            "Is that 250 US dollars or 250 riel?",
+            [{"title": "$250", "payload": "$250"}, {"title": "250 riel", "payload": "250 riel"}],
+        )
+    ]
+    assert events == [SlotSet("wage", None), SlotSet("requested_slot", "wage")]
+
+
+async def test_an_ambiguous_answer_is_asked_back_in_khmer():
+    t = tracker(
+        "៨ ឬ ៩ ខែ",
+        "inform",
+        slots={"scheme": "maternity"},
+        form="eligibility_form",
+        requested="months_in_window",
+    )
+    messages, _ = await run(ValidateEligibilityForm(), t)
+    assert messages == [("សូមផ្តល់លេខតែមួយ មិនមែនចន្លោះលេខទេ។", [])]
+
+
+async def test_first_unreadable_answer_says_so():
+    t = tracker(
+        "lots",
+        "inform",
+        slots={"scheme": "maternity"},
+        form="eligibility_form",
+        requested="months_in_window",
+    )
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [("Sorry, I couldn't read that as an answer.", [])]
+    assert events == [
+        SlotSet("months_in_window", None),
+        SlotSet("form_failures", 1),
+        SlotSet("requested_slot", "months_in_window"),
+        SlotSet("last_language", "en"),
+    ]
+
+
+async def test_second_unreadable_answer_explains_and_offers_to_stop():
+    t = tracker(
+        "lots",
+        "inform",
+        slots={"scheme": "maternity", "form_failures": 1},
+        form="eligibility_form",
+        requested="months_in_window",
+    )
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [
+        (T("why_months_in_window", "en"), []),
+        (T("two_failures", "en", hotline="1286"), [{"title": "Stop", "payload": "/stop"}]),
+    ]
+    assert SlotSet("form_failures", 2) in events
+
+
+async def test_an_impossible_number_is_refused():
+    t = tracker(
+        "15 months",
+        "inform",
+        slots={"scheme": "maternity"},
+        form="eligibility_form",
+        requested="months_in_window",
+    )
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [("That number doesn't look possible here; please check it.", [])]
+    assert events[0] == SlotSet("months_in_window", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("stop", "stop"),
+        ("why do you ask", "ask_why"),
+        ("what is the nssf hotline number", "contact"),
+    ],
+)
+async def test_stop_why_and_other_questions_are_left_to_the_rules(text, intent):
+    t = tracker(
+        text,
+        intent,
+        slots={"scheme": "maternity"},
+        form="eligibility_form",
+        requested="months_in_window",
+    )
+    assert await run(ValidateEligibilityForm(), t) == ([], [])
+
+
+async def test_the_form_resumes_after_why_without_reading_the_message_again():
+    t = tracker(
+        "why do you ask",
+        "ask_why",
+        slots={"scheme": "maternity"},
+        form="eligibility_form",
+        requested="months_in_window",
+        after="action_explain_why",
+    )
+    assert await run(ValidateEligibilityForm(), t) == (
+        [],
+        [SlotSet("requested_slot", "months_in_window")],
+    )
+
+
+# --- questions, why, stop ------------------------------------------------------------------
+async def test_the_question_is_asked_in_khmer_with_yes_no_buttons():
+    t = tracker("ចាស", "affirm", slots={"last_language": "km"})
+    messages, _ = await run(ASK_ACTIONS["direct_route"](), t)
+    assert messages == [
+        (
+            T("ask_direct_route", "km"),
+            [
+                {"title": "បាទ/ចាស", "payload": "/affirm"},
+                {"title": "ទេ", "payload": "/deny"},
+                {"title": "មិនដឹង", "payload": "I don't know"},
+            ],
+        )
+    ]
+
+
+async def test_every_form_slot_has_an_ask_action_named_after_it():
+    assert {a().name() for a in ASK_ACTIONS.values()} == {f"action_ask_{s}" for s in ASK_ACTIONS}
+    assert ASK_ACTIONS["wage"].__name__ == "ActionAskWage"
+
+
+async def test_why_explains_the_pending_question():
+    t = tracker("why do you need that", "ask_why", requested="wage")
+    messages, _ = await run(ActionExplainWhy(), t)
+    assert messages == [(T("why_wage", "en"), [])]
+
+
+async def test_stop_leaves_the_form_and_forgets_the_answers():
+    messages, events = await run(ActionStopForm(), tracker("ឈប់", "stop", form="eligibility_form"))
+    assert messages == [("យល់ព្រម ខ្ញុំបានឈប់ហើយ។ អ្នកអាចសួរសំណួរផ្សេង ឬជ្រើសរើសប្រធានបទ។", [])]
+    assert events == [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        *RESET,
+        SlotSet("last_language", "km"),
+    ]
+
+
+# --- results -------------------------------------------------------------------------------
+async def test_not_eligible_result_has_decision_basis_and_next_step():
+    t = tracker("8 months", "inform", slots={"scheme": "maternity", "months_in_window": 8})
+    messages, events = await run(ActionCheckEligibility(), t)
+    assert messages == [
+        (
+            "❌ No. Not from NSSF: the allowance needs 9 months of contributions in the 12 months "
+            "before the birth, and you have 8.\n"
+            "Rules in force on 2025-06-15. Basis: nssf.gov.kh; WageIndicator (9 of the 12 months "
+            "before birth) (2025-12-01); nssf.gov.kh; WageIndicator (2025-12-01); nssf.gov.kh "
+            "(maternity claim) (2018-08-01)\n"
+            "Next: To check your case, call NSSF on 1286.",
+            [],
+        )
+    ]
+    assert events == [*RESET, SlotSet("last_language", "en")]
+
+
+async def test_maternity_result_for_250_dollars_shows_the_arithmetic():
+    slots = {
+        "scheme": "maternity",
+        "months_in_window": 10,
+        "wage": "250 USD",
+        "year_of_service": True,
+    }
+    messages, _ = await run(ActionCheckEligibility(), tracker("yes", "affirm", slots=slots))
+    lines = messages[0][0].split("\n")
+    assert lines[1:5] == [
+        "NSSF allowance: 70 % × $250.00 ÷ 30 × 90 = $525.00",
+        "Birth cash: 400,000 riel × 1 = 400,000 riel",
+        "Employer's share: 50 % × $250.00 ÷ 30 × 90 = $375.00",
+        "Dollars converted at 4,000 riel per $ (assumed; NSSF notifies the official rate).",
+    ]
+
+
+async def test_cannot_tell_goes_through_the_unresolved_action():
+    slots = {"scheme": "maternity", "months_in_window": "unknown"}
+    messages, _ = await run(
+        ActionCheckEligibility(), tracker("i don't know", "inform", slots=slots)
+    )
+    assert messages[0][0].startswith("❔ I can't tell yet. Without that answer I can't decide.")
+    assert messages[1][0].startswith("Sorry, I can't answer that yet.")
+
+
+async def test_payroll_result_in_riel_and_dollars_states_the_rate(monkeypatch):
+    slots = {"workers": 10, "wage": "250 USD", "last_language": "en"}
+    messages, events = await run(
+        ActionCalculateContributions(), tracker("$250", "inform", slots=slots)
+    )
+    lines = messages[0][0].split("\n")
+    assert lines[0] == (
+        "For 10 worker(s), 2025-06: the employer pays 540,000 riel, the workers "
+        "200,000 riel; total 740,000 riel ($185.00)."
+    )
+    assert lines[1] == (
+        "Per scheme (employer + worker): work injury (0.8 % + 0 %) × 10,000,000 riel = 80,000 riel"
+        " + 0 riel; health (2.6 % + 0 %) × 10,000,000 riel = 260,000 riel + 0 riel; pension (2 % + "
+        "2 %) × 10,000,000 riel = 200,000 riel + 200,000 riel."
+    )
+    assert (
+        lines[2]
+        == "Dollars converted at 4,000 riel per $ (assumed; NSSF notifies the official rate)."
+    )
+    assert events == RESET
+
+
+async def test_the_configured_exchange_rate_is_used_and_stated(monkeypatch):
+    monkeypatch.setenv("NSSF_USD_RIEL_RATE", "4100")
+    slots = {"workers": 1, "wage": "250 USD", "last_language": "en"}
+    messages, _ = await run(ActionCalculateContributions(), tracker("$250", "inform", slots=slots))
+    assert "4,100 riel per $" in messages[0][0]
+
+
+async def test_payroll_result_in_khmer():
+    slots = {"workers": 25, "wage": "300 USD"}
+    messages, _ = await run(
+        ActionCalculateContributions(), tracker("៣០០ដុល្លារ", "inform", slots=slots)
+    )
+    assert messages[0][0].split("\n")[0] == (
+        "សម្រាប់កម្មករ 25 នាក់ ខែ 2025-06៖ និយោជកបង់ 1,620,000 រៀល កម្មករបង់ 600,000 រៀល "
+        "សរុប 2,220,000 រៀល ($555.00)។"
+    )

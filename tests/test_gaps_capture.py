@@ -1,0 +1,278 @@
+"""Every knowledge-gap signal goes through action_unresolved (or its hook) and becomes exactly
+one masked record with the right reason, question, context and intents; the 👍/👎 prompt does
+not nag."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.feedback import ActionFeedback, offer_feedback, should_offer_feedback
+from actions.unresolved import ActionUnresolved, record_cannot_tell
+from bot.gaps.capture import GapRecorder
+from bot.gaps.model import GapRecord
+from bot.gaps.store import GapStore
+from tests.gaps_support import TEST_KEY, recorder, small_kb, sqlite_store  # noqa: F401
+
+MENU = {"title": "Main menu", "payload": "/help"}
+ANSWER = "All about maternity. Hotline 1286."
+PROMPT_BUTTONS = [
+    {"title": "👍", "payload": '/feedback{"helpful":"yes"}'},
+    {"title": "👎", "payload": '/feedback{"helpful":"no"}'},
+]
+
+
+def user(
+    text: str,
+    intent: str,
+    ranking: list[tuple[str, float]] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    channel: str = "rest",
+) -> dict[str, Any]:
+    ranking = ranking or [(intent, 0.9)]
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": ranking[0][1]},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": entities or [],
+    }
+    return {"event": "user", "text": text, "parse_data": parse, "input_channel": channel}
+
+
+def bot(text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "data": {"buttons": buttons or []}}
+
+
+def conversation(
+    *events: dict[str, Any], sender: str = "user-42", lang: str | None = None
+) -> Tracker:
+    """A tracker with these events; ``lang``: the language of the earlier messages (slot)."""
+    latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
+    return Tracker(
+        sender_id=sender,
+        slots={"language": None, "last_language": lang},
+        latest_message=latest,
+        events=list(events),
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run(action: Any, t: Tracker) -> list[tuple[str, list[dict[str, str]]]]:
+    dispatcher = CollectingDispatcher()
+    await action.run(dispatcher, t, {})
+    return [(m["text"], m["buttons"]) for m in dispatcher.messages]
+
+
+def stored(store: GapStore, rec: GapRecorder) -> list[GapRecord]:
+    rec.flush()
+    return store.list()
+
+
+@pytest.fixture(autouse=True)
+def _kb(small_kb: Path) -> None:  # noqa: F811
+    """Every test here uses the small knowledge base."""
+
+
+async def test_low_confidence_is_recorded_with_masked_text_top_intents_and_context(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(
+        bot("Hello!"),
+        user(
+            "pay when baby? call 012 345 678",
+            "nlu_fallback",
+            [("nlu_fallback", 0.4), ("maternity", 0.3), ("sickness", 0.2), ("pension", 0.1)],
+        ),
+    )
+    messages = await run(ActionUnresolved(), t)
+    assert messages[0][0] == "ask_back en"
+    (record,) = stored(sqlite_store, recorder)
+    assert record.reason == "low_confidence"
+    assert record.text == "pay when baby? call <PHONE>"
+    assert record.context == "Hello!"
+    assert [i["name"] for i in record.intents] == ["nlu_fallback", "maternity", "sickness"]
+    assert (record.channel, record.language, record.status) == ("web", "en", "new")
+    assert record.conversation != "user-42" and len(record.conversation) == 32
+
+
+@pytest.mark.parametrize(
+    ("intent", "reason"),
+    [("out_of_scope", "out_of_scope"), ("greet", "dialogue_fallback")],
+)
+async def test_out_of_scope_and_dialogue_fallback_are_recorded_once(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+    intent: str,
+    reason: str,
+) -> None:
+    await run(ActionUnresolved(), conversation(user("ថ្ងៃស្អែកភ្លៀងទេ", intent)))
+    (record,) = stored(sqlite_store, recorder)
+    assert (record.reason, record.text, record.language) == (reason, "ថ្ងៃស្អែកភ្លៀងទេ", "km")
+
+
+async def test_rejected_suggestions_record_the_original_question_with_the_ask_back_as_context(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(
+        user("money for my wedding", "nlu_fallback", [("nlu_fallback", 0.4), ("maternity", 0.3)]),
+        bot("ask_back en", [{"title": "Maternity", "payload": "/maternity"}]),
+        user("/none_of_these", "none_of_these"),
+        lang="en",
+    )
+    messages = await run(ActionUnresolved(), t)
+    assert messages == [("not_answered en", [MENU])]
+    (record,) = stored(sqlite_store, recorder)
+    assert record.reason == "rejected_suggestions"
+    assert record.text == "money for my wedding"
+    assert record.context == "ask_back en"
+    assert [i["name"] for i in record.intents] == ["nlu_fallback", "maternity"]
+
+
+async def test_a_request_for_a_human_gets_the_hotline_and_is_recorded(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(user("ខ្ញុំចង់និយាយជាមួយមន្ត្រីផ្ទាល់", "request_human"))
+    assert await run(ActionUnresolved(), t) == [
+        ("human_handoff ខ្មែរ", [{"title": "ម៉ឺនុយ", "payload": "/help"}])
+    ]
+    (record,) = stored(sqlite_store, recorder)
+    assert (record.reason, record.language) == ("human_requested", "km")
+
+
+async def test_thumbs_down_records_the_answered_question_with_the_answer_as_context(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(
+        user("maternity pay for my wife, my name is Sok Dara", "maternity"),
+        bot(ANSWER),
+        bot("feedback_prompt en", PROMPT_BUTTONS),
+        user(
+            '/feedback{"helpful":"no"}', "feedback", entities=[{"entity": "helpful", "value": "no"}]
+        ),
+        lang="en",
+    )
+    assert await run(ActionFeedback(), t) == [("feedback_sorry en", [MENU])]
+    (record,) = stored(sqlite_store, recorder)
+    assert record.reason == "negative_feedback"
+    assert record.text == "maternity pay for my wife, my name is <NAME>"
+    assert record.context == ANSWER
+    assert record.intents[0]["name"] == "maternity"
+
+
+async def test_a_typed_complaint_counts_as_thumbs_down(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(
+        user("pension age", "pension"), bot(ANSWER), user("that answer didn't help me", "feedback")
+    )
+    assert await run(ActionFeedback(), t) == [("feedback_sorry en", [MENU])]
+    assert [r.reason for r in stored(sqlite_store, recorder)] == ["negative_feedback"]
+
+
+async def test_thumbs_up_is_thanked_and_not_recorded(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(
+        user("pension age", "pension"),
+        bot(ANSWER),
+        user(
+            '/feedback{"helpful":"yes"}',
+            "feedback",
+            entities=[{"entity": "helpful", "value": "yes"}],
+        ),
+        lang="en",
+    )
+    assert await run(ActionFeedback(), t) == [("feedback_thanks en", [])]
+    assert stored(sqlite_store, recorder) == []
+
+
+async def test_eligibility_cannot_tell_is_recorded_through_the_hook_and_the_action(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(user("7 months, my phone 012 999 888", "inform"))
+    record_cannot_tell(t, "maternity: 7 of 12 months, call 012 999 888")
+    await run(ActionUnresolved("eligibility_unknown", question="sickness: voluntary member"), t)
+    records = stored(sqlite_store, recorder)
+    assert sorted(r.text for r in records) == [
+        "maternity: 7 of 12 months, call <PHONE>",
+        "sickness: voluntary member",
+    ]
+    assert {r.reason for r in records} == {"eligibility_unknown"}
+
+
+async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:  # noqa: F811
+    release = threading.Event()
+
+    class SlowStore:
+        added: list[GapRecord] = []
+
+        def add(self, record: GapRecord) -> bool:
+            release.wait(10)
+            self.added.append(record)
+            return True
+
+    slow = SlowStore()
+    rec = GapRecorder(slow, TEST_KEY)  # type: ignore[arg-type]
+    import actions.unresolved
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(actions.unresolved, "get_recorder", lambda: rec)
+        messages = await run(ActionUnresolved(), conversation(user("lottery", "out_of_scope")))
+        assert messages and slow.added == []  # replied while the write is still blocked
+        release.set()
+        rec.flush()
+    assert [r.text for r in slow.added] == ["lottery"]
+
+
+async def test_a_broken_recorder_never_breaks_the_reply(small_kb: Path) -> None:  # noqa: F811
+    import actions.unresolved
+
+    def broken() -> GapRecorder:
+        raise RuntimeError("no store")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(actions.unresolved, "get_recorder", broken)
+        messages = await run(ActionUnresolved(), conversation(user("lottery", "out_of_scope")))
+    assert messages == [("Call 1286.", [MENU])]
+
+
+# --- the 👍/👎 prompt ----------------------------------------------------------------------------
+
+
+def test_feedback_is_offered_after_an_answer_with_thumbs_buttons() -> None:
+    t = conversation(user("pension age", "pension"))
+    dispatcher = CollectingDispatcher()
+    offer_feedback(dispatcher, t, "en")
+    assert [(m["text"], m["buttons"]) for m in dispatcher.messages] == [
+        ("feedback_prompt en", PROMPT_BUTTONS)
+    ]
+
+
+def test_feedback_is_not_offered_again_within_three_messages() -> None:
+    asked = [user("pension age", "pension"), bot(ANSWER), bot("feedback_prompt en", PROMPT_BUTTONS)]
+    one = asked + [user("maternity", "maternity")]
+    two = one + [bot(ANSWER), user("sickness", "sickness")]
+    three = two + [bot(ANSWER), user("health care", "pension")]
+    assert not should_offer_feedback(conversation(*one))
+    assert not should_offer_feedback(conversation(*two))
+    assert should_offer_feedback(conversation(*three))
+
+
+def test_feedback_is_not_offered_in_reply_to_a_vote() -> None:
+    t = conversation(user('/feedback{"helpful":"yes"}', "feedback"))
+    assert not should_offer_feedback(t)

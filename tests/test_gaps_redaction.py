@@ -1,0 +1,119 @@
+"""Masking of personal data before anything is stored or logged, and pseudonymous senders."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.unresolved import ActionUnresolved
+from bot.gaps.capture import GapRecorder
+from bot.gaps.redaction import conversation_key, mask
+from bot.gaps.store import GapStore
+from bot.language import khmer_digits_to_ascii
+from tests.conftest import ROOT
+from tests.factories import tracker
+from tests.gaps_support import TEST_KEY, recorder, small_kb, sqlite_store  # noqa: F401
+
+CORPUS = yaml.safe_load((ROOT / "tests/data/pii_corpus.yml").read_text("utf-8"))
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", khmer_digits_to_ascii(text))
+
+
+def leaks(entry: dict, text: str) -> list[str]:
+    """The secrets of a corpus entry found in ``text`` (as typed, or as the same digits)."""
+    found = [s for s in entry["secrets"] if s in text]
+    flat = _digits(text)
+    found += [s for s in entry["secrets"] if len(_digits(s)) >= 6 and _digits(s) in flat]
+    return found
+
+
+def test_the_corpus_has_at_least_50_messages_in_english_khmer_and_mixed() -> None:
+    khmer = [e for e in CORPUS if re.search("[\u1780-\u17ff]", e["text"])]
+    mixed = [e for e in khmer if re.search("[A-Za-z]", e["text"])]
+    assert len(CORPUS) >= 50
+    assert len(CORPUS) - len(khmer) >= 20 and len(khmer) >= 12 and len(mixed) >= 6
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["text"][:40] for e in CORPUS])
+def test_personal_data_is_replaced_by_typed_placeholders(entry: dict) -> None:
+    masked = mask(entry["text"])
+    assert leaks(entry, masked) == []
+    for placeholder in entry["placeholders"]:
+        assert f"<{placeholder}>" in masked
+    for kept in entry.get("keep", []):
+        assert kept in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much maternity pay do i get",
+        "call 1286 for help",
+        "I paid 50000 riel in 2024",
+        "ខ្ញុំមានផ្ទៃពោះ ៧ ខែ តើបានប្រាក់ប៉ុន្មាន",
+        "my wife is 7 months pregnant",
+        "contribution rate 2.6% from 1 October 2024",
+        "my health card expired 2 days ago",
+    ],
+)
+def test_text_without_personal_data_is_unchanged(text: str) -> None:
+    assert mask(text) == text
+
+
+async def test_nothing_personal_reaches_the_store_the_spool_or_the_logs(
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+    small_kb: Path,  # noqa: F811
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for number, entry in enumerate(CORPUS):
+        t = tracker(entry["text"], "out_of_scope", sender=f"+85512{number:06d}")
+        await ActionUnresolved().run(CollectingDispatcher(), t, {})
+    recorder.flush()
+    records = sqlite_store.list()
+    assert len(records) == len(CORPUS)
+    stored = {r.text: r for r in records}
+    for entry in CORPUS:
+        masked = mask(entry["text"])
+        assert masked in stored
+        assert leaks(entry, masked) == []
+    with sqlite_store.engine.connect() as conn:
+        dump = "\n".join(str(tuple(row)) for row in conn.execute(sa.text("SELECT * FROM gaps")))
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    spool = sqlite_store.spool.path.read_text("utf-8") if sqlite_store.spool.pending() else ""
+    for entry in CORPUS:
+        assert leaks(entry, dump) == [], entry["text"]
+        assert leaks(entry, logs) == [], entry["text"]
+        assert leaks(entry, spool) == []
+    assert "+85512" not in dump and "+85512" not in logs  # raw sender ids never stored
+
+
+def test_pseudonyms_are_stable_for_one_key_and_differ_across_keys() -> None:
+    one = conversation_key("+85512345678", b"key-one")
+    assert one == conversation_key("+85512345678", b"key-one")
+    assert one != conversation_key("+85512345678", b"key-two")
+    assert one != conversation_key("+85512345679", b"key-one")
+    assert "85512345678" not in one and len(one) == 32
+
+
+def test_recorded_conversation_keys_are_the_hmac_of_the_sender(
+    recorder: GapRecorder,  # noqa: F811
+) -> None:
+    record = recorder.build(
+        sender_id="telegram-998877", text="hi", reason="out_of_scope", language="en", channel="x"
+    )
+    assert record.conversation == conversation_key("telegram-998877", TEST_KEY)
+
+
+def test_a_conversation_key_needs_a_secret() -> None:
+    with pytest.raises(ValueError):
+        conversation_key("someone", b"")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,14 +9,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge import DEFAULT_DIR, Knowledge, get_knowledge
+from bot.knowledge import Knowledge, configured_knowledge
 from bot.language import Lang, detect_language, reply_language
 from bot.replies import Reply
 
 
 def knowledge() -> Knowledge:
     """The knowledge base from ``KNOWLEDGE_DIR`` (default ``data/knowledge``), loaded once."""
-    return get_knowledge(os.environ.get("KNOWLEDGE_DIR") or str(DEFAULT_DIR))
+    return configured_knowledge()
 
 
 def user_text(tracker: Tracker) -> str:

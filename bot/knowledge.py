@@ -9,6 +9,7 @@ Loading refuses any file that misses a language, a source or a date, naming the 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -225,3 +226,8 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> Knowledge:
 def get_knowledge(directory: str = str(DEFAULT_DIR)) -> Knowledge:
     """The knowledge base, loaded once per process on first use."""
     return load_knowledge(directory)
+
+
+def configured_knowledge() -> Knowledge:
+    """The knowledge base from ``KNOWLEDGE_DIR`` (default ``data/knowledge``), loaded once."""
+    return get_knowledge(os.environ.get("KNOWLEDGE_DIR") or str(DEFAULT_DIR))

@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +43,7 @@ from bot.channels.common import (
 )
 from bot.channels.settings import MessengerSettings
 from bot.channels.store import ChannelStore
-from bot.knowledge import DEFAULT_DIR, get_knowledge
+from bot.knowledge import configured_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -303,7 +302,7 @@ class MessengerOutput(OutputChannel):
 
 
 def _knowledge_text(key: str, lang: Any) -> str:
-    return get_knowledge(os.environ.get("KNOWLEDGE_DIR") or str(DEFAULT_DIR)).text(key, lang)
+    return configured_knowledge().text(key, lang)
 
 
 class MessengerInput(InputChannel):

@@ -21,7 +21,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +55,7 @@ from bot.channels.common import (
 )
 from bot.channels.settings import TelegramSettings
 from bot.channels.store import ChannelStore
-from bot.knowledge import DEFAULT_DIR, get_knowledge
+from bot.knowledge import configured_knowledge
 from bot.language import LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -322,7 +321,7 @@ class TelegramOutput(OutputChannel):
 
 
 def _knowledge_text(key: str, lang: Any) -> str:
-    return get_knowledge(os.environ.get("KNOWLEDGE_DIR") or str(DEFAULT_DIR)).text(key, lang)
+    return configured_knowledge().text(key, lang)
 
 
 class TelegramInput(InputChannel):

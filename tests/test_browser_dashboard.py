@@ -94,6 +94,8 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     service = Service(executable_path=_binary("CHROMEDRIVER_BIN", "chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.downloads = downloads  # type: ignore[attr-defined]
+    # Under CI load a page may still be loading after a click: let lookups wait for it.
+    driver.implicitly_wait(10)
     try:
         yield driver
     finally:

@@ -1,17 +1,25 @@
-"""The staff dashboard and the gaps API, through HTTP on loopback: log-in, throttling, CSRF,
-escaping, filters, clusters, bulk status, exports, and the bearer-token API."""
+"""The staff dashboard and the gaps API, through HTTP on loopback: log-in, sessions kept in the
+database (across restarts and processes), throttling, CSRF, escaping, filters, clusters, bulk
+status, exports, and the bearer-token API."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as dt
+import hashlib
 import io
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.gaps.model import staff_sessions
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password, verify_password
@@ -25,11 +33,16 @@ XSS = ["<script>window.__xss=1</script>", '<img src=x onerror="window.__xss=2">'
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+STAFF = StaffSettings(user="staff", password_hash=hash_password(PASSWORD), api_token=TOKEN)
+
+
+def staff_app(gap_store: GapStore) -> web.Application:
+    return create_app(WebSettings(), gap_store, STAFF)
+
+
 @pytest.fixture
 async def client(sqlite_store: GapStore) -> AsyncIterator[TestClient]:  # noqa: F811
-    staff = StaffSettings(user="staff", password_hash=hash_password(PASSWORD), api_token=TOKEN)
-    app = create_app(WebSettings(), sqlite_store, staff)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+    async with TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1")) as c:
         yield c
 
 
@@ -74,6 +87,137 @@ async def test_log_in_and_log_out(client: TestClient) -> None:
     out = await client.post("/staff/logout", data={"csrf": token}, allow_redirects=False)
     assert out.headers["Location"] == "/staff/login"
     assert (await client.get("/staff", allow_redirects=False)).status == 303
+
+
+# --- sessions in the database --------------------------------------------------------------------
+
+
+def session_rows(gap_store: GapStore) -> list[dict]:
+    with gap_store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(staff_sessions))]
+
+
+def use_cookie(client: TestClient, token: str) -> None:
+    """Give ``client`` the session cookie another client got (same browser, other server)."""
+    client.session.cookie_jar.update_cookies({"nssf_staff": token}, client.make_url("/staff/"))
+
+
+async def log_in_for_token(client: TestClient) -> str:
+    response = await log_in(client)
+    assert response.status == 303
+    return response.cookies["nssf_staff"].value
+
+
+async def test_a_session_survives_a_restart_of_the_web_app(tmp_path: Path) -> None:
+    url, spool = f"sqlite:///{tmp_path / 'gaps.db'}", tmp_path / "spool.jsonl"
+    before = GapStore(url, spool)
+    async with TestClient(TestServer(staff_app(before), host="127.0.0.1")) as old:
+        token = await log_in_for_token(old)
+        csrf = await csrf_of(old, "/staff/gaps")
+    before.dispose()
+
+    after = GapStore(url, spool)  # a fresh app and store on the same database file
+    after.migrate()
+    after.add(gap("asked after the restart"))
+    (record,) = after.list()
+    async with TestClient(TestServer(staff_app(after), host="127.0.0.1")) as new:
+        use_cookie(new, token)
+        page = await new.get("/staff", allow_redirects=False)
+        assert page.status == 200 and "Log out" in await page.text()
+        changed = await new.post(
+            "/staff/gaps/bulk",
+            data={"csrf": csrf, "ids": str(record.id), "status": "answered", "next": "/staff"},
+            allow_redirects=False,
+        )
+        assert changed.status == 303  # the CSRF token of the old app still validates
+    assert after.get(record.id).status == "answered"
+    after.dispose()
+
+
+async def test_logging_out_on_one_process_ends_the_session_on_all(
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    other_store = GapStore(sqlite_store.url, sqlite_store.spool.path)  # a second web process
+    async with contextlib.AsyncExitStack() as stack:
+        one = await stack.enter_async_context(
+            TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1"))
+        )
+        two = await stack.enter_async_context(
+            TestClient(TestServer(staff_app(other_store), host="127.0.0.1"))
+        )
+        token = await log_in_for_token(one)
+        use_cookie(two, token)
+        csrf = await csrf_of(two, "/staff")
+        out = await two.post("/staff/logout", data={"csrf": csrf}, allow_redirects=False)
+        assert out.headers["Location"] == "/staff/login"
+        assert session_rows(sqlite_store) == []
+        refused = await one.get("/staff", allow_redirects=False)
+        assert (refused.status, refused.headers["Location"]) == (303, "/staff/login")
+    other_store.dispose()
+
+
+async def test_logging_in_again_keeps_the_first_session(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    first = await log_in_for_token(client)
+    async with TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1")) as laptop:
+        await log_in_for_token(laptop)
+        assert (await laptop.get("/staff", allow_redirects=False)).status == 200
+    use_cookie(client, first)
+    assert (await client.get("/staff", allow_redirects=False)).status == 200
+    assert len(session_rows(sqlite_store)) == 2
+
+
+async def test_an_expired_session_is_refused_and_deleted(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    await log_in_for_token(client)
+    assert (await client.get("/staff", allow_redirects=False)).status == 200
+    past = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    with sqlite_store.engine.begin() as conn:
+        conn.execute(sa.update(staff_sessions).values(expires_at=past))
+    refused = await client.get("/staff", allow_redirects=False)
+    assert (refused.status, refused.headers["Location"]) == (303, "/staff/login")
+    assert session_rows(sqlite_store) == []
+
+
+async def test_the_database_keeps_only_the_hash_of_the_session_token(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    token = await log_in_for_token(client)
+    (row,) = session_rows(sqlite_store)
+    assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+    assert row["user_name"] == "staff"
+    sqlite_store.dispose()
+    assert token.encode() not in (tmp_path / "gaps.db").read_bytes()
+
+
+async def test_log_in_with_the_database_down_says_so(tmp_path: Path) -> None:
+    (tmp_path / "missing").write_text("not a directory")  # the database cannot be opened
+    down = GapStore(f"sqlite:///{tmp_path / 'missing' / 'gaps.db'}", tmp_path / "spool.jsonl")
+    async with TestClient(TestServer(staff_app(down), host="127.0.0.1")) as c:
+        response = await log_in(c)
+        assert response.status == 503
+        assert "The database is unavailable" in await response.text()
+        assert "nssf_staff" not in response.cookies
+
+
+async def test_staff_pages_say_so_when_the_database_goes_away(tmp_path: Path) -> None:
+    db = tmp_path / "db" / "gaps.db"
+    gap_store = GapStore(f"sqlite:///{db}", tmp_path / "spool.jsonl")
+    async with TestClient(TestServer(staff_app(gap_store), host="127.0.0.1")) as c:
+        await log_in_for_token(c)
+        db.parent.rename(tmp_path / "db-away")
+        gap_store.dispose()
+        page = await c.get("/staff", allow_redirects=False)
+        assert page.status == 503 and "The database is unavailable" in await page.text()
+        (tmp_path / "db-away").rename(db.parent)
+        assert (await c.get("/staff", allow_redirects=False)).status == 200
+    gap_store.dispose()
 
 
 async def test_wrong_password_gets_a_clear_message_and_is_rate_limited(client: TestClient) -> None:

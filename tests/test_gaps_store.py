@@ -1,21 +1,30 @@
 """The gap store on SQLite and on a real PostgreSQL: migrations, writes, filters, status changes,
-and the spool (database down → conversation continues → database back → every record once)."""
+the spool (database down → conversation continues → database back → every record once), and the
+staff dashboard's log-in sessions kept in the same database."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.unresolved import ActionUnresolved
+from alembic import command
 from bot.gaps.capture import GapRecorder
-from bot.gaps.store import GapFilters, GapStore
+from bot.gaps.model import metadata, staff_sessions
+from bot.gaps.store import GapFilters, GapStore, alembic_config
+from bot.web.sessions import Sessions, SessionsUnavailable
 from tests.factories import tracker
 from tests.gaps_support import (  # noqa: F401  (fixtures)
     TEST_KEY,
@@ -27,12 +36,48 @@ from tests.gaps_support import (  # noqa: F401  (fixtures)
 )
 
 
-def test_migrations_create_the_gaps_table_at_head(store: GapStore) -> None:  # noqa: F811
+def test_migrations_create_the_gaps_and_staff_sessions_tables_at_head(
+    store: GapStore,  # noqa: F811
+) -> None:
     with store.engine.connect() as conn:
-        assert "gaps" in sa.inspect(conn).get_table_names()
-        assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0001"
+        assert {"gaps", "staff_sessions"} <= set(sa.inspect(conn).get_table_names())
+        assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0002"
     store.migrate()  # idempotent
     assert store.count() == 0
+
+
+def test_the_migrated_schema_is_exactly_the_model(store: GapStore) -> None:  # noqa: F811
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def _downgrade(gap_store: GapStore, revision: str) -> None:
+    config = alembic_config()
+    with gap_store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
+def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
+    store: GapStore,  # noqa: F811
+) -> None:
+    store.add(gap("asked before the upgrade"))
+    _downgrade(store, "0001")
+    with store.engine.connect() as conn:
+        assert "staff_sessions" not in sa.inspect(conn).get_table_names()
+    store.upgrade()
+    with store.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        columns = {c["name"]: c for c in inspector.get_columns("staff_sessions")}
+        indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("staff_sessions")}
+        primary_key = inspector.get_pk_constraint("staff_sessions")["constrained_columns"]
+        version = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    assert set(columns) == {"token_hash", "user_name", "csrf", "created_at", "expires_at"}
+    assert not any(c["nullable"] for c in columns.values())
+    assert primary_key == ["token_hash"]
+    assert indexes == {"ix_staff_sessions_expires_at": ["expires_at"]}
+    assert version == "0002"
+    assert [r.text for r in store.list()] == ["asked before the upgrade"]
 
 
 def test_a_record_is_stored_with_every_field(store: GapStore) -> None:  # noqa: F811
@@ -263,3 +308,117 @@ def test_spooled_records_are_replayed_at_start_up(tmp_path: Path) -> None:
     started.migrate()  # what `python -m bot.gaps migrate` and the web app do at start-up
     assert [r.text for r in started.list()] == ["spooled while down"]
     assert not started.spool.pending()
+
+
+# --- staff sessions ------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], GapStore]]:
+    """Opens stores on one fresh database, as several web processes or a restarted app would."""
+    opened: list[GapStore] = []
+    with contextlib.ExitStack() as stack:
+        url, connect_args = f"sqlite:///{tmp_path / 'gaps.db'}", {}
+        if request.param == "postgresql":
+            schema = stack.enter_context(PostgresSchema(postgres_url()))
+            url, connect_args = schema.url, schema.connect_args()
+
+        def open_store() -> GapStore:
+            opened.append(GapStore(url, tmp_path / "spool.jsonl", connect_args=connect_args))
+            return opened[-1]
+
+        yield open_store
+        for each in opened:
+            each.dispose()
+
+
+def _session_rows(gap_store: GapStore) -> list[dict[str, Any]]:
+    with gap_store.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(sa.select(staff_sessions))]
+
+
+class Clock:
+    """A settable UTC wall clock for the sessions."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2025, 3, 10, 9, 0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def test_a_session_is_stored_as_the_hash_of_its_token_with_utc_times(
+    database: Callable[[], GapStore],
+) -> None:
+    gap_store = database()
+    token, session = Sessions(gap_store, lifetime_s=3600).create("staff")
+    (row,) = _session_rows(gap_store)
+    assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+    assert (row["user_name"], row["csrf"]) == ("staff", session.csrf)
+    assert all(token not in str(value) for value in row.values())
+    wall_clock = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    assert abs(row["created_at"] - wall_clock) < dt.timedelta(minutes=1)
+    assert row["expires_at"] - row["created_at"] == dt.timedelta(hours=1)
+
+
+def test_a_session_works_on_another_store_and_logging_out_deletes_it(
+    database: Callable[[], GapStore],
+) -> None:
+    first, second = Sessions(database()), Sessions(database())
+    token, session = first.create("staff")
+    assert second.get(token) == session  # another process, or the app after a restart
+    assert second.get("not-" + token) is None and second.get(None) is None
+    second.end(token)
+    assert first.get(token) is None
+    assert _session_rows(first.store) == []
+
+
+def test_logging_in_again_keeps_the_other_sessions(database: Callable[[], GapStore]) -> None:
+    sessions = Sessions(database())
+    phone, _ = sessions.create("staff")
+    laptop, _ = sessions.create("staff")
+    assert phone != laptop
+    sessions.end(phone)
+    assert sessions.get(phone) is None
+    assert sessions.get(laptop) is not None and len(_session_rows(sessions.store)) == 1
+
+
+def test_an_expired_session_is_refused_and_deleted(database: Callable[[], GapStore]) -> None:
+    clock = Clock()
+    sessions = Sessions(database(), lifetime_s=60, clock=clock)
+    token, _ = sessions.create("staff")
+    clock.advance(59)
+    assert sessions.get(token) is not None
+    clock.advance(1)
+    assert sessions.get(token) is None
+    assert _session_rows(sessions.store) == []
+
+
+def test_logging_in_deletes_every_expired_session(database: Callable[[], GapStore]) -> None:
+    clock = Clock()
+    sessions = Sessions(database(), lifetime_s=60, clock=clock)
+    sessions.create("morning")
+    sessions.create("morning")
+    clock.advance(30)
+    sessions.create("midday")
+    clock.advance(45)  # the two morning sessions are over, midday's is not
+    sessions.create("evening")
+    assert sorted(r["user_name"] for r in _session_rows(sessions.store)) == ["evening", "midday"]
+    clock.advance(60)
+    assert sessions.purge_expired() == 2 and _session_rows(sessions.store) == []
+
+
+def test_sessions_say_so_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    (tmp_path / "missing").write_text("not a directory")  # the database cannot be opened
+    down = GapStore(f"sqlite:///{tmp_path / 'missing' / 'gaps.db'}", tmp_path / "spool.jsonl")
+    sessions = Sessions(down)
+    with pytest.raises(SessionsUnavailable):
+        sessions.create("staff")
+    with pytest.raises(SessionsUnavailable):
+        sessions.get("some-token")
+    with pytest.raises(SessionsUnavailable):
+        sessions.end("some-token")
+    assert sessions.get(None) is None  # no cookie: no database needed

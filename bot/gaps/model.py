@@ -3,6 +3,9 @@
 A record is plain data (:class:`GapRecord`); :data:`gaps` is its database table (SQLAlchemy Core,
 created by the Alembic migrations in ``alembic/``). ``uid`` is chosen when the signal is captured,
 so that writing a record twice (spool replay, retries) can never create a duplicate.
+
+The same database holds :data:`staff_sessions`, the dashboard's log-in sessions
+(:mod:`bot.web.sessions`): one row per session, keyed by the SHA-256 of its token.
 """
 
 from __future__ import annotations
@@ -111,6 +114,16 @@ gaps = sa.Table(
     sa.Column("intents", sa.JSON, nullable=False),
     sa.Column("conversation", sa.String(64), nullable=False, index=True),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # hex SHA-256, never the token
+    sa.Column("user_name", sa.String(100), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),  # UTC, like every time in the database
+    sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
 )
 
 

@@ -3,7 +3,8 @@
 ``DATABASE_URL`` names the database (default: SQLite at ``var/gaps.db``; PostgreSQL with
 ``postgresql://user:password@host:5432/db``). The schema is created and upgraded by the Alembic
 migrations in ``alembic/`` (:meth:`GapStore.migrate`, run at start-up by ``python -m bot.gaps
-migrate``, and before the first write).
+migrate``, and before the first write). The same database keeps the staff dashboard's log-in
+sessions (:mod:`bot.web.sessions`, table ``staff_sessions``), through :attr:`GapStore.engine`.
 
 A write that fails (database down, disk full, schema missing) never raises: the record is appended
 to the spool file (``GAPS_SPOOL_FILE``, default ``var/gaps-spool.jsonl``, one JSON record per line)
@@ -23,7 +24,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -37,6 +38,9 @@ from bot.gaps.model import (
     record_from_row,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,15 @@ def spool_path(environ: dict[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     raw = env.get("GAPS_SPOOL_FILE", "").strip()
     return Path(raw) if raw else DEFAULT_SPOOL
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration of this database (``alembic.ini``, migrations in ``alembic/``)."""
+    from alembic.config import Config
+
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    return config
 
 
 @dataclass(frozen=True)
@@ -190,24 +203,26 @@ class GapStore:
 
     # --- schema ----------------------------------------------------------------------------
 
-    def migrate(self) -> None:
-        """Apply the Alembic migrations up to ``head``, then replay the spool. Raises on failure."""
-        from alembic.config import Config
-
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply the Alembic migrations up to ``revision`` (nothing else). Raises on failure."""
         from alembic import command
 
         url = sa.engine.make_url(self.url)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        config = Config(str(ALEMBIC_INI))
-        config.set_main_option("script_location", str(ALEMBIC_DIR))
+        config = alembic_config()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
+
+    def migrate(self) -> None:
+        """Apply the Alembic migrations up to ``head``, then replay the spool. Raises on failure."""
+        self.upgrade("head")
         self._migrated = True
         self.replay()
 
-    def _ensure_schema(self) -> None:
+    def ensure_schema(self) -> None:
+        """Migrate on first use (when the start-up migration did not run or failed)."""
         if not self._migrated:
             self.migrate()
 
@@ -220,7 +235,7 @@ class GapStore:
         """
         with self._lock:
             try:
-                self._ensure_schema()
+                self.ensure_schema()
                 self._insert([record])
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("gap store unavailable (%s); record spooled", type(exc).__name__)
@@ -266,7 +281,7 @@ class GapStore:
         values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
         if note.strip():
             values["note"] = note.strip()[:MAX_NOTE_CHARS]
-        self._ensure_schema()
+        self.ensure_schema()
         with self.engine.begin() as conn:
             result = conn.execute(sa.update(gaps).where(gaps.c.id.in_(list(ids))).values(values))
         return int(result.rowcount or 0)
@@ -277,7 +292,7 @@ class GapStore:
         self, filters: GapFilters | None = None, limit: int | None = None, offset: int = 0
     ) -> list[GapRecord]:
         """Records matching ``filters``, newest first."""
-        self._ensure_schema()
+        self.ensure_schema()
         query = sa.select(gaps).where(*(filters or GapFilters()).where())
         query = query.order_by(gaps.c.created_at.desc(), gaps.c.id.desc()).offset(offset)
         if limit is not None:
@@ -286,14 +301,14 @@ class GapStore:
             return [record_from_row(row) for row in conn.execute(query)]
 
     def count(self, filters: GapFilters | None = None) -> int:
-        self._ensure_schema()
+        self.ensure_schema()
         query = sa.select(sa.func.count()).select_from(gaps)
         query = query.where(*(filters or GapFilters()).where())
         with self.engine.connect() as conn:
             return int(conn.scalar(query) or 0)
 
     def get(self, gap_id: int) -> GapRecord | None:
-        self._ensure_schema()
+        self.ensure_schema()
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(gaps).where(gaps.c.id == gap_id)).first()
         return record_from_row(row) if row is not None else None

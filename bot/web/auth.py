@@ -1,8 +1,9 @@
-"""Staff authentication for the dashboard: password hashes, sessions, CSRF tokens, login throttling.
+"""Staff authentication for the dashboard: password hashes, token checks, login throttling.
 
 - Passwords are checked against ``DASHBOARD_PASSWORD_HASH``, a scrypt hash written by
   ``python -m bot.web.auth`` (or ``make staff-password``); the password itself is never stored.
-- Sessions live in memory (a restart logs staff out); the cookie carries only a random token.
+- Sessions are kept in the database (:mod:`bot.web.sessions`), so a restart does not log staff
+  out; the cookie carries only a random token, the database only its SHA-256 hash.
 - Every session has its own CSRF token; every form that changes something sends it back.
 - Wrong passwords are throttled per client address and per user name: after
   :data:`MAX_FAILURES` failures within :data:`FAILURE_WINDOW_S`, logins are refused until the
@@ -66,42 +67,6 @@ def verify_password(password: str, encoded: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(digest, _unb64(expected))
-
-
-@dataclass
-class Session:
-    user: str
-    csrf: str
-    expires: float
-
-
-@dataclass
-class Sessions:
-    """Logged-in staff, by random token."""
-
-    lifetime_s: float = 8 * 3600
-    _by_token: dict[str, Session] = field(default_factory=dict)
-
-    def create(self, user: str) -> tuple[str, Session]:
-        token = secrets.token_urlsafe(32)
-        session = Session(user, secrets.token_urlsafe(32), time.monotonic() + self.lifetime_s)
-        self._by_token[token] = session
-        return token, session
-
-    def get(self, token: str | None) -> Session | None:
-        if not token:
-            return None
-        session = self._by_token.get(token)
-        if session is None:
-            return None
-        if session.expires < time.monotonic():
-            del self._by_token[token]
-            return None
-        return session
-
-    def end(self, token: str | None) -> None:
-        if token:
-            self._by_token.pop(token, None)
 
 
 @dataclass

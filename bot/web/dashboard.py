@@ -18,6 +18,10 @@ Settings (environment): ``DASHBOARD_USER`` and ``DASHBOARD_PASSWORD_HASH`` (from
 those routes answer 503 and say what to set. ``DASHBOARD_SESSION_HOURS`` (default 8),
 ``DASHBOARD_SECURE_COOKIE`` (``true`` behind HTTPS). User text is hostile: every page is a Jinja2
 template with autoescaping; nothing user-written reaches a script or an attribute unescaped.
+
+Log-in sessions live in the gap store's database (:mod:`bot.web.sessions`), so they survive a
+restart and work across several web processes. When that database cannot be reached, logging in
+(and every staff page) answers 503 and says so.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from bot.gaps.store import GapFilters, GapStore
 from bot.web import auth
 from bot.web.charts import trend_chart, weekly_counts
 from bot.web.exports import INTENT_NAME, to_csv, to_nlu_yaml
+from bot.web.sessions import Sessions, SessionsUnavailable
 
 log = logging.getLogger("bot.web.dashboard")
 
@@ -67,6 +72,10 @@ MSG_NOT_CONFIGURED = (
     "(make staff-password) and restart. See the README, section 'Staff dashboard'."
 )
 MSG_CSRF = "This form has expired. Please go back, reload the page and try again."
+MSG_DB_DOWN = (
+    "The database is unavailable, so staff log-in does not work right now. Please try again in a "
+    "few minutes; if it lasts, check that the database (DATABASE_URL) is running."
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ class Dashboard:
 
     store: GapStore
     settings: StaffSettings
-    sessions: auth.Sessions
+    sessions: Sessions
     throttle: auth.LoginThrottle
     templates: jinja2.Environment
 
@@ -178,7 +187,10 @@ def staff_only(handler: Handler) -> Handler:
             return _render(
                 request, "message.html", 503, title="Not configured", message=MSG_NOT_CONFIGURED
             )
-        session = dash.sessions.get(request.cookies.get(SESSION_COOKIE))
+        try:
+            session = await _in_thread(dash.sessions.get, request.cookies.get(SESSION_COOKIE))
+        except SessionsUnavailable as exc:
+            return _db_down(request, exc)
         if session is None:
             raise web.HTTPSeeOther("/staff/login")
         request["staff_session"] = session
@@ -190,6 +202,11 @@ def staff_only(handler: Handler) -> Handler:
         return await handler(request)
 
     return wrapped
+
+
+def _db_down(request: web.Request, exc: SessionsUnavailable) -> web.Response:
+    log.error("staff sessions unavailable (%s)", exc)
+    return _render(request, "message.html", 503, title="Database unavailable", message=MSG_DB_DOWN)
 
 
 def _field(form: Mapping[str, Any], name: str) -> str:
@@ -242,7 +259,11 @@ async def login(request: web.Request) -> web.StreamResponse:
         log.warning("staff login failed from %s", _client(request))
         return _login_form(request, MSG_WRONG, 401)
     dash.throttle.succeeded(*keys)
-    token, _ = dash.sessions.create(user)
+    try:
+        token, _ = await _in_thread(dash.sessions.create, user)
+    except SessionsUnavailable as exc:
+        log.error("staff login impossible: session database unavailable (%s)", exc)
+        return _login_form(request, MSG_DB_DOWN, 503)
     log.info("staff login succeeded")
     response = web.HTTPSeeOther("/staff")
     response.set_cookie(
@@ -260,7 +281,10 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @staff_only
 async def logout(request: web.Request) -> web.StreamResponse:
-    _dash(request).sessions.end(request.cookies.get(SESSION_COOKIE))
+    try:
+        await _in_thread(_dash(request).sessions.end, request.cookies.get(SESSION_COOKIE))
+    except SessionsUnavailable as exc:
+        return _db_down(request, exc)
     response = web.HTTPSeeOther("/staff/login")
     response.del_cookie(SESSION_COOKIE, path="/staff")
     raise response
@@ -582,7 +606,7 @@ def mount(
     dash = Dashboard(
         store=store,
         settings=settings,
-        sessions=auth.Sessions(lifetime_s=settings.session_hours * 3600),
+        sessions=Sessions(store, lifetime_s=settings.session_hours * 3600),
         throttle=auth.LoginThrottle(),
         templates=_environment(),
     )

@@ -1,17 +1,32 @@
-"""Unit tests of what both channels share: text splitting, the delivery store, settings and the
-credentials file, the reply language of channel-written texts."""
+"""Unit tests of what both channels share: text splitting, sending with retries, the webhook
+base (de-duplication, hand-off to Rasa, background handling), the delivery store, settings and
+the credentials file, the reply language of channel-written texts."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.utils.io import read_config_file
 
-from bot.channels.common import LanguageMemory, pseudonym, shorten, split_text, utf16_len
+from bot.channels import messenger, telegram
+from bot.channels.common import (
+    MAX_RETRY_AFTER_S,
+    LanguageMemory,
+    Retry,
+    parts_with_buttons,
+    pseudonym,
+    retry_wait,
+    shorten,
+    split_text,
+    utf16_len,
+    with_retries,
+)
 from bot.channels.messenger import MessengerInput
 from bot.channels.settings import (
     MESSENGER_CLASS,
@@ -24,6 +39,8 @@ from bot.channels.settings import (
 )
 from bot.channels.store import ChannelStore
 from bot.channels.telegram import TelegramInput
+from bot.channels.webhook import WebhookInput
+from bot.knowledge import configured_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,6 +140,179 @@ def test_language_memory_follows_the_senders_last_language_then_the_hint_then_kh
     assert memory.language("a", text="សួស្តី") == "km"  # the message's own script wins
     memory.note("c", "hi")  # the oldest sender ("a") is forgotten
     assert memory.language("a") == "km"
+
+
+# --- sending: buttons on the last part, retries ------------------------------------------------
+
+
+def test_buttons_ride_on_the_last_part_only_and_on_an_ellipsis_when_there_is_no_text() -> None:
+    text = _english_answer(5000)
+
+    parts = parts_with_buttons(text, 2000, "keyboard")
+
+    assert [buttons for _, buttons in parts] == [None, None, "keyboard"]
+    assert _words(" ".join(part for part, _ in parts)) == _words(text)
+    assert parts_with_buttons(" \n ", 2000, "keyboard") == [("…", "keyboard")]
+    assert parts_with_buttons(" \n ", 2000, None) == []
+    assert parts_with_buttons("Hello.", 2000, None) == [("Hello.", None)]
+
+
+def test_retry_waits_the_backoff_delay_or_the_platforms_longer_ask_up_to_ten_seconds() -> None:
+    assert retry_wait(0.5) == 0.5
+    assert retry_wait(2.0, 1.0) == 2.0
+    assert retry_wait(0.5, 3.0) == 3.0
+    assert retry_wait(0.5, 120.0) == MAX_RETRY_AFTER_S == 10.0
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds each ``asyncio.sleep`` was asked for; nothing really waits."""
+    asked: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    return asked
+
+
+def _attempts(*outcomes: str):
+    it = iter(outcomes)
+
+    async def attempt() -> str:
+        return next(it)
+
+    return attempt
+
+
+def _transient(outcome: str) -> Retry | None:
+    return {"busy": Retry(), "slow down": Retry(after=5.0)}.get(outcome)
+
+
+async def test_transient_failures_are_retried_after_each_delay_then_the_last_one_returned(
+    waits: list[float],
+) -> None:
+    attempt = _attempts("busy", "slow down", "busy", "busy", "never tried")
+
+    outcome, attempts = await with_retries(attempt, _transient, (0.5, 1.0, 2.0))
+
+    assert (outcome, attempts) == ("busy", 4)
+    assert waits == [0.5, 5.0, 2.0]  # the platform asked for 5 s instead of the 1 s backoff
+
+
+async def test_a_success_or_a_permanent_failure_ends_the_retries_at_once(
+    waits: list[float],
+) -> None:
+    assert await with_retries(_attempts("busy", "sent"), _transient, (0.5, 1.0)) == ("sent", 2)
+    assert await with_retries(_attempts("refused", "sent"), _transient, (0.5,)) == ("refused", 1)
+    assert await with_retries(_attempts("busy", "sent"), _transient, ()) == ("busy", 1)
+    assert waits == [0.5]
+
+
+# --- the webhook base --------------------------------------------------------------------------
+
+
+class _Webhook(WebhookInput):
+    CHANNEL = "unit"
+
+
+class _OtherWebhook(WebhookInput):
+    CHANNEL = "other"
+
+
+class _Rasa:
+    """Collects what a channel hands to Rasa."""
+
+    def __init__(self) -> None:
+        self.received: list[UserMessage] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.received.append(message)
+
+
+def test_deliveries_are_remembered_per_channel_in_a_store_opened_on_first_use(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "var" / "channels.db"
+    channel = _Webhook(str(path), "log-key")
+    assert not path.parent.exists()
+
+    assert channel.first_delivery("m_1") is True
+    assert channel.first_delivery("m_1") is False
+    assert _OtherWebhook(str(path), "log-key", store=channel.store).first_delivery("m_1") is True
+    assert channel.store.first_delivery("unit:m_1") is False
+
+
+def test_log_ids_are_keyed_hashes() -> None:
+    channel = _Webhook(":memory:", "log-key")
+    assert channel.log_id(1234567) == pseudonym("1234567", "log-key")
+
+
+async def test_a_text_goes_to_rasa_with_the_channel_name_and_message_id() -> None:
+    channel, output, rasa = _Webhook(":memory:", "k"), CollectingOutputChannel(), _Rasa()
+    event = messenger.Incoming("u1", "m_1", "/pension", visible_text="Pension")
+
+    await channel.hand_off(event, output, rasa, "m_1")
+
+    (message,) = rasa.received
+    assert (message.text, message.sender_id, message.input_channel, message.message_id) == (
+        "/pension",
+        "u1",
+        "unit",
+        "m_1",
+    )
+    assert message.output_channel is output and output.messages == []
+    assert channel.languages.language("u1") == "en"  # from what the user saw they sent
+
+
+@pytest.mark.parametrize(
+    ("caption", "earlier", "hint", "lang"),
+    [
+        (None, None, None, "km"),
+        (None, None, "en", "en"),
+        (None, "hello", "km", "en"),  # the sender's last language before the platform's hint
+        ("សួស្តី", "hello", "en", "km"),  # a caption's own script first
+    ],
+)
+async def test_a_message_without_text_gets_the_text_only_reply_in_the_users_language(
+    caption: str | None, earlier: str | None, hint: str | None, lang: str
+) -> None:
+    channel, output, rasa = _Webhook(":memory:", "k"), CollectingOutputChannel(), _Rasa()
+    if earlier:
+        channel.languages.note("5", earlier)
+    event = telegram.Incoming("5", 5, None, visible_text=caption, language_hint=hint)
+
+    await channel.hand_off(event, output, rasa, "9", language_hint=hint)
+
+    assert rasa.received == []
+    text = configured_knowledge().text("non_text", lang)
+    assert output.messages == [{"recipient_id": "5", "text": text}]
+
+
+async def test_handling_runs_in_the_background_and_drain_waits_for_all_of_it() -> None:
+    channel = _Webhook(":memory:", "k")
+    release = asyncio.Event()
+    done: list[int] = []
+
+    async def work(n: int) -> None:
+        await release.wait()
+        done.append(n)
+        if n == 1:
+            channel.schedule(work(2))  # arrives while draining
+
+    async def fail() -> None:
+        raise RuntimeError("one event failed")
+
+    channel.schedule(work(1))
+    channel.schedule(fail())
+    assert done == []  # scheduling does not wait
+
+    release.set()
+    await channel.drain()
+
+    assert done == [1, 2]
 
 
 # --- store -------------------------------------------------------------------------------------

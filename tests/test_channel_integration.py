@@ -111,6 +111,12 @@ def menu_quick_replies(lang: str) -> list[dict[str, str]]:
     ]
 
 
+def test_both_webhooks_answer_the_health_check(stack: RasaStack) -> None:
+    for channel in ("messenger", "telegram"):
+        health = requests.get(f"{stack.url}/webhooks/{channel}/")
+        assert (health.status_code, health.json()) == (200, {"status": "ok"})
+
+
 # --- Messenger ---------------------------------------------------------------------------------
 
 

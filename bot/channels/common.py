@@ -1,19 +1,26 @@
-"""What the Messenger and Telegram channels share: splitting long texts, the language of replies
-the channel writes itself, pseudonymous ids for logs, and the retry schedule for sending.
+"""What the Messenger and Telegram channels share: splitting long texts (with the buttons on the
+last part), the language of replies the channel writes itself, pseudonymous ids for logs, and
+sending with retries (the schedule, and the loop that follows it).
 
 Nothing here logs or stores user text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.language import Lang, detect_language, reply_language
+
+T = TypeVar("T")
+B = TypeVar("B")
 
 # Longest user message passed to the bot; longer ones are cut (platforms allow 2000-4096).
 MAX_INPUT_CHARS = 2000
@@ -96,6 +103,17 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = utf16_len) 
     return parts
 
 
+def parts_with_buttons(text: str, limit: int, buttons: B | None) -> list[tuple[str, B | None]]:
+    """``text`` split under ``limit`` (as ``split_text``), each part with what to attach to it:
+    ``buttons`` on the last part only. Buttons with no text to carry them get a lone "…"."""
+    parts = split_text(text or "", limit)
+    if buttons is None:
+        return [(part, None) for part in parts]
+    if not parts:
+        parts = ["…"]
+    return [(part, None) for part in parts[:-1]] + [(parts[-1], buttons)]
+
+
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when it was cut."""
     text = " ".join(text.split())
@@ -139,3 +157,39 @@ class LanguageMemory:
 def clip_input(text: str) -> str:
     """A user message cut to ``MAX_INPUT_CHARS`` (platforms allow longer ones)."""
     return text[:MAX_INPUT_CHARS]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """An attempt failed in a way that may pass (429, 5xx, network error): try again after the
+    backoff delay, or after ``after`` seconds if the platform asked for longer."""
+
+    after: float | None = None
+
+
+def retry_wait(delay: float, asked: float | None = None) -> float:
+    """Seconds to wait before the next attempt: the backoff ``delay``, or what the platform asked
+    for (429 Retry-After / retry_after, honoured up to ``MAX_RETRY_AFTER_S``) if that is longer."""
+    if asked is None:
+        return delay
+    return max(delay, min(asked, MAX_RETRY_AFTER_S))
+
+
+async def with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    retry: Callable[[T], Retry | None],
+    delays: Sequence[float] = RETRY_DELAYS_S,
+) -> tuple[T, int]:
+    """Run ``attempt`` until ``retry`` judges its outcome final (``None``: a success, or a failure
+    that trying again would not fix) or the delays are used up, waiting ``retry_wait`` between
+    attempts. Returns the last outcome and the number of attempts (at most ``len(delays) + 1``)."""
+    outcome = await attempt()
+    attempts = 1
+    for delay in delays:
+        again = retry(outcome)
+        if again is None:
+            break
+        await asyncio.sleep(retry_wait(delay, again.after))
+        outcome = await attempt()
+        attempts += 1
+    return outcome, attempts

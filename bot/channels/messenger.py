@@ -22,28 +22,28 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import (
-    MAX_RETRY_AFTER_S,
     RETRY_DELAYS_S,
-    LanguageMemory,
+    Retry,
     clip_input,
+    parts_with_buttons,
     pseudonym,
     shorten,
-    split_text,
+    with_retries,
 )
 from bot.channels.settings import MessengerSettings
 from bot.channels.store import ChannelStore
-from bot.knowledge import configured_knowledge
+from bot.channels.webhook import MAX_BODY_BYTES, OnNewMessage, WebhookInput
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ MAX_TITLE = 20  # quick-reply and postback button titles
 MAX_PAYLOAD = 1000  # quick-reply and postback payloads
 MAX_TEMPLATE_BUTTONS = 3
 MAX_TEMPLATE_TEXT = 640
-MAX_BODY_BYTES = 1_000_000  # a webhook batch larger than this is refused (413)
 TIMEOUT_S = (3.05, 10.0)  # connect, read
 CHANNEL = "messenger"
 
@@ -148,28 +147,24 @@ def render(text: str, buttons: Sequence[dict[str, Any]] = ()) -> list[dict[str, 
     """Send API ``message`` objects for one bot message: the text in parts under 2000
     characters; buttons on the last part, as a button template (at most 3 buttons, text up to
     640 characters) or as quick replies (at most 13)."""
-    parts = split_text(text, MAX_TEXT) if text and text.strip() else []
-    choices = _buttons(buttons)
+    parts = parts_with_buttons(text, MAX_TEXT, _buttons(buttons) or None)
+    return [_message(part, choices) for part, choices in parts]
+
+
+def _message(text: str, choices: list[tuple[str, str]] | None) -> dict[str, Any]:
     if not choices:
-        return [{"text": part} for part in parts]
-    if not parts:
-        parts = ["…"]
-    messages: list[dict[str, Any]] = [{"text": part} for part in parts[:-1]]
-    last = parts[-1]
-    if len(choices) <= MAX_TEMPLATE_BUTTONS and len(last) <= MAX_TEMPLATE_TEXT:
+        return {"text": text}
+    if len(choices) <= MAX_TEMPLATE_BUTTONS and len(text) <= MAX_TEMPLATE_TEXT:
         template = {
             "template_type": "button",
-            "text": last,
+            "text": text,
             "buttons": [{"type": "postback", "title": t, "payload": p} for t, p in choices],
         }
-        messages.append({"attachment": {"type": "template", "payload": template}})
-    else:
-        quick = [
-            {"content_type": "text", "title": t, "payload": p}
-            for t, p in choices[:MAX_QUICK_REPLIES]
-        ]
-        messages.append({"text": last, "quick_replies": quick})
-    return messages
+        return {"attachment": {"type": "template", "payload": template}}
+    quick = [
+        {"content_type": "text", "title": t, "payload": p} for t, p in choices[:MAX_QUICK_REPLIES]
+    ]
+    return {"text": text, "quick_replies": quick}
 
 
 @dataclass(frozen=True)
@@ -182,9 +177,18 @@ class SendResult:
 
 def _retry_after(resp: requests.Response) -> float | None:
     try:
-        return min(float(resp.headers["Retry-After"]), MAX_RETRY_AFTER_S)
+        return float(resp.headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+
+
+def _transient(outcome: requests.Response | requests.RequestException) -> Retry | None:
+    """Network errors, 5xx and 429 (honouring ``Retry-After``) are worth another try."""
+    if isinstance(outcome, requests.RequestException):
+        return Retry()
+    if outcome.status_code == 429 or outcome.status_code >= 500:
+        return Retry(_retry_after(outcome))
+    return None
 
 
 class GraphClient:
@@ -214,29 +218,18 @@ class GraphClient:
         )
 
     async def post(self, path: str, body: dict[str, Any]) -> SendResult:
-        attempts = 0
-        status: int | None = None
-        error: str | None = None
-        for delay in (*self._delays, None):
-            attempts += 1
-            wait = delay
+        async def attempt() -> requests.Response | requests.RequestException:
             try:
-                resp = await asyncio.to_thread(self._post_once, path, body)
+                return await asyncio.to_thread(self._post_once, path, body)
             except requests.RequestException as exc:
-                status, error = None, type(exc).__name__
-            else:
-                status = resp.status_code
-                if status < 400:
-                    return SendResult(True, status, attempts)
-                error = _graph_error(resp)
-                if status != 429 and status < 500:
-                    break  # the request is wrong: retrying would not help
-                if delay is not None:
-                    wait = max(delay, _retry_after(resp) or 0.0)
-            if wait is None:
-                break
-            await asyncio.sleep(wait)
-        return SendResult(False, status, attempts, error)
+                return exc
+
+        outcome, attempts = await with_retries(attempt, _transient, self._delays)
+        if isinstance(outcome, requests.RequestException):
+            return SendResult(False, None, attempts, type(outcome).__name__)
+        if outcome.status_code < 400:
+            return SendResult(True, outcome.status_code, attempts)
+        return SendResult(False, outcome.status_code, attempts, _graph_error(outcome))
 
     def post_sync(self, path: str, body: dict[str, Any]) -> SendResult:
         """``post`` for scripts outside an event loop."""
@@ -301,16 +294,10 @@ class MessengerOutput(OutputChannel):
 # --- the channel -------------------------------------------------------------------------------
 
 
-def _knowledge_text(key: str, lang: Any) -> str:
-    return configured_knowledge().text(key, lang)
-
-
-class MessengerInput(InputChannel):
+class MessengerInput(WebhookInput):
     """The Messenger webhook: verification, signature check, de-duplication, hand-off to Rasa."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    CHANNEL = CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerInput:
@@ -323,69 +310,26 @@ class MessengerInput(InputChannel):
         client: GraphClient | None = None,
         store: ChannelStore | None = None,
     ) -> None:
+        super().__init__(settings.db_path, settings.app_secret, store)
         self.settings = settings
         self.client = client or GraphClient(settings.graph_url, settings.page_access_token)
-        self._store = store
-        self.languages = LanguageMemory()
-        self._tasks: set[asyncio.Task] = set()
-
-    @property
-    def store(self) -> ChannelStore:
-        """The de-duplication store, opened on first use."""
-        if self._store is None:
-            self._store = ChannelStore(self.settings.db_path)
-        return self._store
-
-    def _id(self, value: str) -> str:
-        return pseudonym(value, self.settings.app_secret)
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerOutput(self.client, self.settings.app_secret)
 
-    async def drain(self) -> None:
-        """Wait until every event received so far has been handled (used at shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def handle(
-        self, events: list[Incoming], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
+    async def handle(self, events: list[Incoming], on_new_message: OnNewMessage) -> None:
         """Handle a batch's new events in order; a failure is logged and never stops the rest."""
         output = MessengerOutput(self.client, self.settings.app_secret)
         for event in events:
             try:
                 await output.typing(event.sender)
-                if event.text is None:
-                    lang = self.languages.language(event.sender)
-                    await output.send_text_message(event.sender, _knowledge_text("non_text", lang))
-                    continue
-                self.languages.note(event.sender, event.visible_text or event.text)
-                await on_new_message(
-                    UserMessage(
-                        event.text,
-                        output,
-                        event.sender,
-                        input_channel=CHANNEL,
-                        message_id=event.key,
-                    )
-                )
+                await self.hand_off(event, output, on_new_message, message_id=event.key)
             except Exception:
                 logger.exception(
-                    "messenger event failed: sender=%s mid=%s", self._id(event.sender), event.key
+                    "messenger event failed: sender=%s mid=%s", self.log_id(event.sender), event.key
                 )
 
-    def _schedule(self, coro: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        hook = Blueprint("nssf_messenger_webhook", __name__)
-
-        @hook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
+    def add_routes(self, hook: Blueprint, on_new_message: OnNewMessage) -> None:
         @hook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             mode = request.args.get("hub.mode")
@@ -417,10 +361,8 @@ class MessengerInput(InputChannel):
             fresh = [
                 event
                 for event in parse_events(data)
-                if event.key is None or self.store.first_delivery(f"{CHANNEL}:{event.key}")
+                if event.key is None or self.first_delivery(event.key)
             ]
             if fresh:
-                self._schedule(self.handle(fresh, on_new_message))
+                self.schedule(self.handle(fresh, on_new_message))
             return response.text("EVENT_RECEIVED")
-
-        return hook

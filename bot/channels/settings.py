@@ -45,6 +45,21 @@ def _url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def _require_secrets(settings: Any, label: str) -> None:
+    """Refuse ``settings`` whose ``SECRETS`` are not all set, naming the missing variables."""
+    missing = [env for key, env in settings.SECRETS.items() if not getattr(settings, key)]
+    if missing:
+        raise ChannelConfigError(
+            f"the {label} channel refuses to start without its secrets; set " + ", ".join(missing)
+        )
+
+
+def _section(names: Mapping[str, str], environ: Mapping[str, str] | None) -> dict[str, Any]:
+    """A channel's credentials section read from the environment (credentials key -> value)."""
+    env = os.environ if environ is None else environ
+    return {key: env.get(name) for key, name in names.items()}
+
+
 @dataclass(frozen=True)
 class MessengerSettings:
     page_access_token: str
@@ -60,12 +75,7 @@ class MessengerSettings:
     }
 
     def __post_init__(self) -> None:
-        missing = [env for key, env in self.SECRETS.items() if not getattr(self, key)]
-        if missing:
-            raise ChannelConfigError(
-                "the Messenger channel refuses to start without its secrets; set "
-                + ", ".join(missing)
-            )
+        _require_secrets(self, "Messenger")
         object.__setattr__(self, "graph_url", _url("MESSENGER_GRAPH_URL", self.graph_url))
 
     @classmethod
@@ -82,8 +92,7 @@ class MessengerSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MessengerSettings:
-        env = os.environ if environ is None else environ
-        return cls.from_credentials({key: env.get(name) for key, name in _MESSENGER_ENV.items()})
+        return cls.from_credentials(_section(_MESSENGER_ENV, environ))
 
 
 @dataclass(frozen=True)
@@ -100,12 +109,7 @@ class TelegramSettings:
     }
 
     def __post_init__(self) -> None:
-        missing = [env for key, env in self.SECRETS.items() if not getattr(self, key)]
-        if missing:
-            raise ChannelConfigError(
-                "the Telegram channel refuses to start without its secrets; set "
-                + ", ".join(missing)
-            )
+        _require_secrets(self, "Telegram")
         if not _TELEGRAM_SECRET.match(self.webhook_secret):
             raise ChannelConfigError(
                 "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters from A-Z, a-z, 0-9, _ and -"
@@ -132,8 +136,7 @@ class TelegramSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TelegramSettings:
-        env = os.environ if environ is None else environ
-        return cls.from_credentials({key: env.get(name) for key, name in _TELEGRAM_ENV.items()})
+        return cls.from_credentials(_section(_TELEGRAM_ENV, environ))
 
 
 # Credentials key -> environment variable, per channel. Secrets first.
@@ -176,7 +179,7 @@ def enabled_channels(environ: Mapping[str, str] | None = None) -> list[str]:
             )
             continue
         try:
-            settings_cls.from_credentials({k: env.get(v) for k, v in names.items()})
+            settings_cls.from_credentials(_section(names, env))
         except ChannelConfigError as exc:
             problems.append(str(exc))
             continue

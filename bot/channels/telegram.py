@@ -17,7 +17,6 @@ Logs carry update ids and keyed hashes of chat/user ids, never user text.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -25,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,16 +45,16 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.common import (
-    MAX_RETRY_AFTER_S,
     RETRY_DELAYS_S,
-    LanguageMemory,
+    Retry,
     clip_input,
+    parts_with_buttons,
     pseudonym,
-    split_text,
+    with_retries,
 )
 from bot.channels.settings import TelegramSettings
 from bot.channels.store import ChannelStore
-from bot.knowledge import configured_knowledge
+from bot.channels.webhook import MAX_BODY_BYTES, OnNewMessage, WebhookInput
 from bot.language import LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -63,7 +62,6 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
-MAX_BODY_BYTES = 1_000_000
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Commands -> Rasa intent payloads. /start greets; /menu and /help show the topics.
 COMMANDS = {"start": "/greet", "help": "/help", "menu": "/help", "language": "/language"}
@@ -214,27 +212,34 @@ def _classify_callback(
     )
 
 
+def _transient(outcome: object) -> Retry | None:
+    """429 is worth another try after ``retry_after``; a ``NetworkError`` (timeouts, 5xx, and
+    in python-telegram-bot also ``BadRequest``) after the backoff delay."""
+    if isinstance(outcome, RetryAfter):
+        wait = outcome.retry_after
+        return Retry(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+    if isinstance(outcome, NetworkError):
+        return Retry()
+    return None
+
+
 async def call_with_retry(
-    call: Callable[[], Awaitable[Any]],
-    delays: Sequence[float] = RETRY_DELAYS_S,
-    max_retry_after: float = MAX_RETRY_AFTER_S,
+    call: Callable[[], Awaitable[Any]], delays: Sequence[float] = RETRY_DELAYS_S
 ) -> Any:
     """Run a Bot API call; on 429 wait ``retry_after`` (capped), on network errors and 5xx wait
-    the next backoff delay, then try again. Other errors (bad request, blocked) are raised."""
-    for delay in (*delays, None):
+    the next backoff delay, then try again. Other errors (blocked, ...) are raised at once, and
+    the last error when the retries are used up."""
+
+    async def attempt() -> Any:
         try:
             return await call()
-        except RetryAfter as exc:
-            if delay is None:
-                raise
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await asyncio.sleep(min(max(seconds, delay), max_retry_after))
-        except NetworkError:  # includes timeouts and 5xx ("Bad Gateway")
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+        except (RetryAfter, NetworkError) as exc:
+            return exc
+
+    outcome, _ = await with_retries(attempt, _transient, delays)
+    if isinstance(outcome, (RetryAfter, NetworkError)):
+        raise outcome
+    return outcome
 
 
 class TelegramOutput(OutputChannel):
@@ -305,12 +310,8 @@ class TelegramOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        parts = split_text(text, MAX_TEXT) if text and text.strip() else []
-        markup = self.keyboard(buttons)
-        if markup is not None and not parts:
-            parts = ["…"]
-        for i, part in enumerate(parts):
-            await self._send(part, markup if i == len(parts) - 1 else None)
+        for part, markup in parts_with_buttons(text, MAX_TEXT, self.keyboard(buttons)):
+            await self._send(part, markup)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, [])
@@ -320,16 +321,10 @@ class TelegramOutput(OutputChannel):
         await self.send_text_with_buttons(recipient_id, message.get("text") or "", buttons)
 
 
-def _knowledge_text(key: str, lang: Any) -> str:
-    return configured_knowledge().text(key, lang)
-
-
-class TelegramInput(InputChannel):
+class TelegramInput(WebhookInput):
     """The Telegram webhook: secret check, parsing, de-duplication, group rules, hand-off."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    CHANNEL = CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
@@ -343,19 +338,11 @@ class TelegramInput(InputChannel):
         bot: Bot | None = None,
         delays: Sequence[float] = RETRY_DELAYS_S,
     ) -> None:
+        super().__init__(settings.db_path, settings.webhook_secret, store)
         self.settings = settings
-        self._store = store
         self._bot = bot
         self._delays = delays
         self._me: User | None = None
-        self.languages = LanguageMemory()
-        self._tasks: set[asyncio.Task] = set()
-
-    @property
-    def store(self) -> ChannelStore:
-        if self._store is None:
-            self._store = ChannelStore(self.settings.db_path)
-        return self._store
 
     @property
     def bot(self) -> Bot:
@@ -373,19 +360,7 @@ class TelegramInput(InputChannel):
             self._me = await call_with_retry(self.bot.get_me, self._delays)
         return self._me
 
-    def _id(self, value: object) -> str:
-        return pseudonym(str(value), self.settings.webhook_secret)
-
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def handle(
-        self,
-        update_id: int,
-        event: Incoming,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
+    async def handle(self, update_id: int, event: Incoming, on_new_message: OnNewMessage) -> None:
         output = TelegramOutput(
             self.bot,
             event.chat_id,
@@ -402,39 +377,15 @@ class TelegramInput(InputChannel):
                 except TelegramError:
                     logger.warning("telegram callback not answered: update=%s", update_id)
             await output.typing()
-            if event.text is None:
-                lang = self.languages.language(
-                    event.sender, event.visible_text, event.language_hint
-                )
-                await output.send_text_message(event.sender, _knowledge_text("non_text", lang))
-                return
-            self.languages.note(event.sender, event.visible_text or event.text)
-            await on_new_message(
-                UserMessage(
-                    event.text,
-                    output,
-                    event.sender,
-                    input_channel=CHANNEL,
-                    message_id=str(update_id),
-                )
+            await self.hand_off(
+                event, output, on_new_message, str(update_id), language_hint=event.language_hint
             )
         except Exception:
             logger.exception(
-                "telegram update failed: update=%s chat=%s", update_id, self._id(event.chat_id)
+                "telegram update failed: update=%s chat=%s", update_id, self.log_id(event.chat_id)
             )
 
-    def _schedule(self, coro: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        hook = Blueprint("nssf_telegram_webhook", __name__)
-
-        @hook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
+    def add_routes(self, hook: Blueprint, on_new_message: OnNewMessage) -> None:
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not secret_is_valid(
@@ -455,11 +406,9 @@ class TelegramInput(InputChannel):
             except TelegramError:
                 logger.error("telegram getMe failed; the update will be redelivered")
                 return response.text("bot unavailable", status=503)
-            if not self.store.first_delivery(f"{CHANNEL}:{update.update_id}"):
+            if not self.first_delivery(update.update_id):
                 return response.text("ok")
             event = classify(update, me, self.store.payload_for)
             if event is not None:
-                self._schedule(self.handle(update.update_id, event, on_new_message))
+                self.schedule(self.handle(update.update_id, event, on_new_message))
             return response.text("ok")
-
-        return hook

@@ -1,0 +1,122 @@
+"""What the Messenger and Telegram webhooks share, as the base class of their input channels.
+
+- The delivery store, opened on first use, and de-duplication keys namespaced by channel.
+- The hand-off of one user message to Rasa, or, for a message without text, the "text only"
+  reply in the sender's language.
+- Handling in the background, so that the webhook answers the platform at once, and ``drain``.
+- The blueprint with its health route (``GET /``); each platform adds its webhook routes.
+
+Logs carry keyed hashes of ids (``log_id``), never user text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, Protocol
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import LanguageMemory, pseudonym
+from bot.channels.store import ChannelStore
+from bot.knowledge import configured_knowledge
+
+MAX_BODY_BYTES = 1_000_000  # a webhook body larger than this is refused (413)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class UserEvent(Protocol):
+    """What a platform's parsed event tells the hand-off (both channels' ``Incoming``)."""
+
+    @property
+    def sender(self) -> str: ...  # the conversation id Rasa keeps the tracker under
+
+    @property
+    def text(self) -> str | None: ...  # what goes to the bot; ``None``: not a text message
+
+    @property
+    def visible_text(self) -> str | None: ...  # what the user sees they sent (or a caption)
+
+
+class WebhookInput(InputChannel):
+    """Base of the platform input channels; a subclass sets ``CHANNEL`` and adds its routes."""
+
+    CHANNEL: ClassVar[str]
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.CHANNEL
+
+    def __init__(self, db_path: str, log_key: str, store: ChannelStore | None = None) -> None:
+        self._db_path = db_path
+        self._log_key = log_key
+        self._store = store
+        self.languages = LanguageMemory()
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def store(self) -> ChannelStore:
+        """The de-duplication store, opened on first use."""
+        if self._store is None:
+            self._store = ChannelStore(self._db_path)
+        return self._store
+
+    def first_delivery(self, key: object) -> bool:
+        """``True`` the first time this channel sees delivery ``key``, also after a restart."""
+        return self.store.first_delivery(f"{self.name()}:{key}")
+
+    def log_id(self, value: object) -> str:
+        """A keyed hash of an id (sender, chat) for logs."""
+        return pseudonym(str(value), self._log_key)
+
+    async def hand_off(
+        self,
+        event: UserEvent,
+        output: OutputChannel,
+        on_new_message: OnNewMessage,
+        message_id: str | None,
+        language_hint: str | None = None,
+    ) -> None:
+        """Pass a user message to Rasa. A message without text (a sticker, photo, file) gets the
+        "text only" reply instead, in the language of its caption, else of the sender's last
+        message, else of ``language_hint`` (the platform's), else Khmer."""
+        sender = event.sender
+        if event.text is None:
+            lang = self.languages.language(sender, event.visible_text, language_hint)
+            await output.send_text_message(sender, configured_knowledge().text("non_text", lang))
+            return
+        self.languages.note(sender, event.visible_text or event.text)
+        await on_new_message(
+            UserMessage(
+                event.text, output, sender, input_channel=self.name(), message_id=message_id
+            )
+        )
+
+    def schedule(self, coro: Awaitable[None]) -> None:
+        """Run ``coro`` in the background, so that the webhook can answer the platform at once."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every event received so far has been handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        hook = Blueprint(f"nssf_{self.name()}_webhook", type(self).__module__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        self.add_routes(hook, on_new_message)
+        return hook
+
+    def add_routes(self, hook: Blueprint, on_new_message: OnNewMessage) -> None:
+        """Add the platform's webhook routes to ``hook``."""
+        raise NotImplementedError

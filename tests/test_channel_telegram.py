@@ -215,6 +215,19 @@ async def test_sending_to_a_chat_that_blocked_the_bot_is_logged_not_raised(
     assert "telegram send failed" in caplog.text and "private answer text" not in caplog.text
 
 
+async def test_a_bad_request_is_not_retried(
+    bot: Bot, botapi: FakeBotAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+    botapi.fail(lambda c: botapi.method(c) == "sendMessage", 400, bad)
+    output = TelegramOutput(bot, 82, ChannelStore(tmp_path / "c.db"), "k", delays=(0.01, 0.01))
+
+    await output.send_text_message("82", "hello")
+
+    assert len(botapi.calls_of("sendMessage", 82)) == 1  # the same request would fail again
+    assert "telegram send failed" in caplog.text
+
+
 # --- setup -------------------------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatAction
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.common import (
@@ -213,12 +213,13 @@ def _classify_callback(
 
 
 def _transient(outcome: object) -> Retry | None:
-    """429 is worth another try after ``retry_after``; a ``NetworkError`` (timeouts, 5xx, and
-    in python-telegram-bot also ``BadRequest``) after the backoff delay."""
+    """429 is worth another try after ``retry_after``; a ``NetworkError`` (timeouts, 5xx) after
+    the backoff delay. A 400 (``BadRequest``, a ``NetworkError`` in python-telegram-bot) would
+    fail again: it is not retried."""
     if isinstance(outcome, RetryAfter):
         wait = outcome.retry_after
         return Retry(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
-    if isinstance(outcome, NetworkError):
+    if isinstance(outcome, NetworkError) and not isinstance(outcome, BadRequest):
         return Retry()
     return None
 

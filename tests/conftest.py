@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,30 @@ def _guarded(real):
         return real(self, address)
 
     return connect
+
+
+# Where the code writes by default (var/gaps.db, the HMAC key file, var/channels.db): tests never
+# touch a developer's data. Tests that need a store of their own pass it explicitly.
+_ISOLATED = {
+    "DATABASE_URL": "sqlite:///{dir}/gaps.db",
+    "GAPS_SPOOL_FILE": "{dir}/gaps-spool.jsonl",
+    "GAPS_HMAC_KEY": "test-only-pseudonym-key",
+    "CHANNELS_DB_PATH": "{dir}/channels.db",
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the default database, spool, key and channel store at a temporary directory."""
+    state = tmp_path_factory.mktemp("state")
+    saved = {name: os.environ.get(name) for name in _ISOLATED}
+    os.environ.update({name: value.format(dir=state) for name, value in _ISOLATED.items()})
+    yield state
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

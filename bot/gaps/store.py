@@ -62,6 +62,9 @@ def spool_path(environ: dict[str, str] | None = None) -> Path:
     return Path(raw) if raw else DEFAULT_SPOOL
 
 
+_MIGRATING = threading.Lock()
+
+
 def alembic_config() -> Config:
     """The Alembic configuration of this database (``alembic.ini``, migrations in ``alembic/``)."""
     from alembic.config import Config
@@ -211,7 +214,9 @@ class GapStore:
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         config = alembic_config()
-        with self.engine.begin() as connection:
+        # Alembic keeps the running migration in module globals: one migration at a time per
+        # process (the gap writer thread and the dashboard may both migrate on first use).
+        with _MIGRATING, self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 

@@ -18,7 +18,7 @@ from actions.common import language_of, latest_intent, remember_language, send, 
 from actions.unresolved import ActionUnresolved
 from bot.eligibility import dialogue
 from bot.eligibility.contributions import payroll
-from bot.eligibility.model import Decision
+from bot.eligibility.model import Decision, Result
 from bot.eligibility.render import ask_buttons, render_contribution, render_result
 from bot.eligibility.rules import DEFAULT_DIR, MissingRule, RuleBook, get_rules
 from bot.eligibility.text_format import fmt_number
@@ -65,6 +65,7 @@ def params() -> dict[str, str]:
     return {
         "hotline": hotline(),
         "need_run": fmt_number(book.get("health_care.consecutive_months", day).value),
+        "wage_months": fmt_number(book.get("general.daily_wage_months", day).value),
     }
 
 
@@ -114,10 +115,14 @@ class ActionAskSlot(Action, ABC):
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
         t = texts()
-        send(
-            dispatcher,
-            [Reply(t(f"ask_{self.slot}", lang, **params()), ask_buttons(self.slot, t, lang))],
+        # the most specific question: for this check, for this form, or for any form
+        keys = (
+            f"ask_{self.slot}_{tracker.get_slot('scheme')}",
+            f"ask_{self.slot}_{tracker.active_loop_name}",
+            f"ask_{self.slot}",
         )
+        key = next(k for k in keys if k in t or k == keys[-1])
+        send(dispatcher, [Reply(t(key, lang, **params()), ask_buttons(self.slot, t, lang))])
         return []
 
 
@@ -179,6 +184,12 @@ async def _unresolved(
     return await unresolved.run(dispatcher, tracker, domain)
 
 
+def cannot_tell_question(scheme: str | None, result: Result) -> str:
+    """What staff see for a "cannot tell": the check, why, and which answers were missing."""
+    missing = f"; missing: {', '.join(result.missing)}" if result.missing else ""
+    return f"{scheme or 'eligibility'} check: cannot tell ({result.reason}{missing})"
+
+
 class ActionCheckEligibility(Action):
     """Runs the eligibility check on the form's answers and renders the decision."""
 
@@ -196,9 +207,10 @@ class ActionCheckEligibility(Action):
         if result is None:
             events = await _unresolved(dispatcher, tracker, domain)
         else:
-            send(dispatcher, [render_result(result, texts(), lang, hotline())])
+            assumed = dialogue.date_assumed(slots)
+            send(dispatcher, [render_result(result, texts(), lang, hotline(), assumed)])
             if result.decision == Decision.CANNOT_TELL:
-                question = f"{tracker.get_slot('scheme') or 'eligibility'}: cannot tell"
+                question = cannot_tell_question(tracker.get_slot("scheme"), result)
                 events = await _unresolved(dispatcher, tracker, domain, question)
         return [*reset_slots(), *events, *remember_language(tracker)]
 

@@ -60,6 +60,12 @@ def offer_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, lang: Lan
         send(dispatcher, [feedback_prompt(knowledge(), lang)])
 
 
+def typed_vote(text: str | None) -> str | None:
+    """A vote typed as an emoji ("👍 thanks") rather than tapped: ``"yes"``, or ``None``."""
+    text = text or ""
+    return "yes" if THUMBS_UP in text and THUMBS_DOWN not in text else None
+
+
 class ActionFeedback(Action):
     """Thanks the user for a 👍; for a 👎 apologises, offers the hotline and records a gap."""
 
@@ -71,7 +77,9 @@ class ActionFeedback(Action):
     ) -> list[dict[str, Any]]:
         kb = knowledge()
         lang = language_of(tracker)
-        helpful = next(tracker.get_latest_entity_values("helpful"), None)
+        helpful = next(tracker.get_latest_entity_values("helpful"), None) or typed_vote(
+            tracker.latest_message.get("text")
+        )
         if helpful == "yes":
             send(dispatcher, [Reply(kb.text("feedback_thanks", lang))])
         else:

@@ -16,8 +16,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions import eligibility
 from actions.common import language_of, latest_intent, remember_language, send, user_text
-from actions.eligibility import params, rules, texts, today, usd_rate
+from actions.eligibility import params, rules, texts, usd_rate
 from bot.eligibility import dialogue
 from bot.eligibility.dialogue import Invalid
 from bot.language import Lang
@@ -56,10 +57,19 @@ def user_turn(tracker: Tracker, form: str) -> bool:
     return False
 
 
+DomainDict = dict[str, Any]
+
+
 class SlotFillingForm(FormValidationAction):
     """Base of the validators. Needs in the domain: the form with its slots (type ``any``, custom
     mapping), the ``form_failures`` slot, ``action_ask_<slot>`` for each slot, and the intents
-    ``stop`` and ``ask_why`` with their rules."""
+    ``stop`` and ``ask_why`` with their rules.
+
+    A user turn is read in two steps, as in rasa-sdk: ``extract_<slot>`` (or :meth:`extract`)
+    reads the answer from the message; ``validate_<slot>`` (or :meth:`validate_slot`) checks a
+    readable answer against what the slot allows, and returns ``{slot: value}`` or, through
+    :meth:`refuse`, ``{slot: None}`` with the explanation sent.
+    """
 
     @abstractmethod
     def prefill(self, tracker: Tracker) -> dict[str, Any]:
@@ -70,7 +80,7 @@ class SlotFillingForm(FormValidationAction):
         """The slot to ask next, or ``None`` when the form is complete."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         slots = dict(tracker.slots)
         updates: dict[str, Any] = {}
@@ -80,7 +90,7 @@ class SlotFillingForm(FormValidationAction):
             if tracker.active_loop_name != self.form_name() or requested is None:
                 updates = self.prefill(tracker)
             else:
-                answer = self.validate_answer(requested, dispatcher, tracker)
+                answer = self.read_answer(requested, dispatcher, tracker, domain)
                 if answer is None:
                     return []  # rejected: a rule answers "stop", "why?" or the other question
                 updates = answer
@@ -91,45 +101,69 @@ class SlotFillingForm(FormValidationAction):
             events.extend(remember_language(tracker))  # a later button keeps this language
         return events
 
-    def validate_answer(
-        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    def read_answer(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any] | None:
         """The slot updates for the user's answer to ``slot``; ``None`` when the message is not
         an answer but an interruption."""
-        lang = language_of(tracker)
+        extract = getattr(self, f"extract_{slot}", None)
+        value = extract(tracker) if extract else self.extract(slot, tracker)
+        if value is None and latest_intent(tracker) in INTERRUPTIONS:
+            return None
+        if isinstance(value, Ambiguous):
+            send(dispatcher, [self._ask_back(value, language_of(tracker))])
+            return {slot: None}
+        if value is None or isinstance(value, Invalid):
+            return self.refuse(slot, value, dispatcher, tracker)
+        validate = getattr(self, f"validate_{slot}", None)
+        if validate is None:
+            return self.validate_slot(slot, value, dispatcher, tracker)
+        updates: dict[str, Any] = validate(value, dispatcher, tracker, domain)
+        return updates
+
+    def extract(self, slot: str, tracker: Tracker) -> Any:
+        """The answer to ``slot`` in the latest message (see ``dialogue.answer``)."""
         intent, text = latest_intent(tracker), user_text(tracker)
-        entities = {
-            e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []
-        }
         if (
             dialogue.SLOT_KINDS[slot] == "yes_no"
             and intent in ("affirm", "deny")
             and text.startswith("/")
         ):
-            value: Any = intent == "affirm"
-        else:
-            value = dialogue.answer(slot, text, today(), entities)
-        if value is None and intent in INTERRUPTIONS:
-            return None
-        if isinstance(value, Ambiguous):
-            send(dispatcher, [self._ask_back(value, lang)])
-            return {slot: None}
-        if value is None or isinstance(value, Invalid):
-            failures = int(tracker.get_slot("form_failures") or 0) + 1
-            key = value.reason if isinstance(value, Invalid) else "not_understood"
-            if failures >= MAX_FAILURES:
-                stop = Button(texts()("stop_button", lang), intent_payload("stop"))
-                send(
-                    dispatcher,
-                    [
-                        Reply(texts()(f"why_{slot}", lang, **params())),
-                        Reply(texts()("two_failures", lang, **params()), (stop,)),
-                    ],
-                )
-            else:
-                send(dispatcher, [Reply(texts()(key, lang))])
-            return {slot: None, "form_failures": failures}
+            return intent == "affirm"
+        return dialogue.answer(slot, text, eligibility.today(), _entities(tracker))
+
+    def validate_slot(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Accepts a readable answer, or refuses an ``Invalid`` one."""
+        if isinstance(value, Invalid):
+            return self.refuse(slot, value, dispatcher, tracker)
         return {slot: value, "form_failures": 0}
+
+    def refuse(
+        self,
+        slot: str,
+        value: Invalid | None,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> dict[str, Any]:
+        """Says why the answer cannot be used; the second time in a row, explains what is needed
+        and offers to stop."""
+        lang = language_of(tracker)
+        failures = int(tracker.get_slot("form_failures") or 0) + 1
+        key = value.reason if isinstance(value, Invalid) else "not_understood"
+        if failures >= MAX_FAILURES:
+            stop = Button(texts()("stop_button", lang), intent_payload("stop"))
+            send(
+                dispatcher,
+                [
+                    Reply(texts()(f"why_{slot}", lang, **params())),
+                    Reply(texts()("two_failures", lang, **params()), (stop,)),
+                ],
+            )
+        else:
+            send(dispatcher, [Reply(texts()(key, lang, **params()))])
+        return {slot: None, "form_failures": failures}
 
     @staticmethod
     def _ask_back(value: Ambiguous, lang: Lang) -> Reply:
@@ -137,14 +171,15 @@ class SlotFillingForm(FormValidationAction):
         option = value.options[0] if value.options else ""
         text = t(f"ambiguous_{value.reason}", lang, option=option, options=", ".join(value.options))
         if value.reason == "currency":
-            return Reply(
-                text,
-                (
-                    Button(t("usd_button", lang, option=option), f"${option}"),
-                    Button(t("riel_button", lang, option=option), f"{option} riel"),
-                ),
-            )
+            usd_label = t("usd_button", lang, option=option)
+            riel_label = t("riel_button", lang, option=option)
+            # the label is the payload: the reader reads it, and it keeps the user's language
+            return Reply(text, (Button(usd_label, usd_label), Button(riel_label, riel_label)))
         return Reply(text)
+
+
+def _entities(tracker: Tracker) -> dict[str, Any]:
+    return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
 
 
 class ValidateEligibilityForm(SlotFillingForm):
@@ -155,9 +190,7 @@ class ValidateEligibilityForm(SlotFillingForm):
 
     def prefill(self, tracker: Tracker) -> dict[str, Any]:
         intent, text = latest_intent(tracker), user_text(tracker)
-        entities = {
-            e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []
-        }
+        entities = _entities(tracker)
         out: dict[str, Any] = {}
         scheme = entities.get("scheme")
         if intent in dialogue.TOPIC_CHECKS:
@@ -166,12 +199,29 @@ class ValidateEligibilityForm(SlotFillingForm):
         scheme = scheme or dialogue.scheme_in_text(text)
         if scheme in dialogue.SCHEMES:
             out["scheme"] = scheme
-            out.update(dialogue.prefill(scheme, text, today()))
+            out.update(dialogue.prefill(scheme, text, eligibility.today()))
         return out
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:
-        day = dialogue.event_day(slots, today())
-        return dialogue.next_slot(slots, rules(), usd_rate(day), today())
+        day = dialogue.event_day(slots, eligibility.today())
+        return dialogue.next_slot(slots, rules(), usd_rate(day), eligibility.today())
+
+    def extract_wage(self, tracker: Tracker) -> Any:
+        """One monthly wage, or each of the last months' wages when it changed."""
+        return dialogue.wage_history(user_text(tracker), eligibility.today())
+
+    def validate_event_date(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accepts the date of the birth, sickness, accident or care if it can be that date."""
+        value = dialogue.check_event_date(
+            tracker.get_slot("scheme"), slot_value, eligibility.today()
+        )
+        return self.validate_slot("event_date", value, dispatcher, tracker)
 
 
 class ValidateContributionForm(SlotFillingForm):
@@ -181,7 +231,22 @@ class ValidateContributionForm(SlotFillingForm):
         return "validate_contribution_form"
 
     def prefill(self, tracker: Tracker) -> dict[str, Any]:
-        return dialogue.prefill("contributions", user_text(tracker), today())
+        return dialogue.prefill("contributions", user_text(tracker), eligibility.today())
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:
         return dialogue.next_contribution_slot(slots)
+
+    def extract_wage(self, tracker: Tracker) -> Any:
+        """One wage for every worker, or one wage per worker."""
+        return dialogue.payroll_wages(user_text(tracker), eligibility.today())
+
+    def validate_wage(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accepts one wage, or a list with as many wages as workers."""
+        value = dialogue.check_wage_count(slot_value, tracker.get_slot("workers"))
+        return self.validate_slot("wage", value, dispatcher, tracker)

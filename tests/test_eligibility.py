@@ -122,6 +122,44 @@ def test_maternity_allowance_uses_the_wage_capped_at_the_ceiling(book):
     assert int(result.amounts[0].riel) == 2_520_000
 
 
+@pytest.mark.parametrize(
+    ("wages", "nssf_riel", "formula"),
+    [
+        # (960,000 + 1,000,000 + 1,040,000) ÷ 3 = 1,000,000 → 70 % ÷ 30 × 90 = 2,100,000 riel
+        (
+            (usd(240), usd(250), usd(260)),
+            2_100_000,
+            "70 % × ($240.00 + $250.00 + $260.00) ÷ 3 ÷ 30 × 90 = $525.00",
+        ),
+        # seven months given: only the last six count, (6 × 1,000,000) ÷ 6 = 1,000,000
+        ((usd(100),) + (usd(250),) * 6, 2_100_000, None),
+        # each month capped at 1,200,000 first: (1,200,000 + 800,000) ÷ 2 = 1,000,000
+        ((usd(400), usd(200)), 2_100_000, "70 % × ($300.00 + $200.00) ÷ 2 ÷ 30 × 90 = $525.00"),
+        # riel wages stay in riel: (900,000 + 1,100,000) ÷ 2 = 1,000,000
+        (
+            (khr(900_000), khr(1_100_000)),
+            2_100_000,
+            "70 % × (900,000 riel + 1,100,000 riel) ÷ 2 ÷ 30 × 90 = 2,100,000 riel",
+        ),
+        # mixed currencies are shown in riel: (1,000,000 + 600,000) ÷ 2 = 800,000 → 1,680,000
+        ((usd(250), khr(600_000)), 1_680_000, None),
+    ],
+)
+def test_daily_average_wage_is_the_average_of_up_to_six_months(book, wages, nssf_riel, formula):
+    result = checks.maternity(MaternityInput(JUNE_2025, 10, wages, False), book, RATE)
+    nssf = result.amounts[0]
+    assert (nssf.key, int(nssf.riel)) == ("amount_maternity_nssf", nssf_riel)
+    if formula:
+        assert nssf.formula == formula
+
+
+def test_sickness_allowance_from_a_wage_history(book):
+    # ($200 + $300) ÷ 2 = $250 = 1,000,000 riel; 70 % × 1,000,000 ÷ 30 × 12 = 280,000 riel
+    inp = SicknessInput(JUNE_2025, 6, None, (usd(200), usd(300)), 12)
+    result = checks.sickness(inp, book, RATE)
+    assert [(a.key, int(a.riel)) for a in result.amounts] == [("amount_sickness", 280_000)]
+
+
 def test_maternity_not_eligible_asks_for_nothing_more(book):
     result = checks.maternity(MaternityInput(JUNE_2025, 8), book, RATE)
     assert (result.reason, result.wanted, result.next_steps) == (

@@ -117,6 +117,18 @@ async def test_a_commuting_accident_question_asks_about_the_direct_route():
     assert events == [
         SlotSet("commuting", True),
         SlotSet("scheme", "injury"),
+        SlotSet("requested_slot", "event_date"),  # the rules in force on the accident's date
+        SlotSet("last_language", "en"),
+    ]
+
+
+async def test_after_the_accident_date_it_asks_about_the_direct_route():
+    slots = {"scheme": "injury", "commuting": True}
+    t = tracker("yesterday", "inform", slots=slots, form="eligibility_form", requested="event_date")
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events == [
+        SlotSet("event_date", "2025-06-14"),
+        SlotSet("form_failures", 0),
         SlotSet("requested_slot", "direct_route"),
         SlotSet("last_language", "en"),
     ]
@@ -138,7 +150,8 @@ async def test_read_message_marks_topic_questions_that_hold_the_numbers(text, in
 
 
 # --- answers inside the form ---------------------------------------------------------------
-MATERNITY = {"scheme": "maternity", "months_in_window": 10}
+BIRTH = "2025-09-01"  # the expected birth, already answered
+MATERNITY = {"scheme": "maternity", "event_date": BIRTH, "months_in_window": 10}
 
 
 async def test_a_readable_answer_fills_the_slot_and_asks_the_next_one():
@@ -156,7 +169,7 @@ async def test_a_khmer_answer_with_khmer_digits_is_read():
     t = tracker(
         "១០ខែ",
         "inform",
-        slots={"scheme": "maternity"},
+        slots={"scheme": "maternity", "event_date": BIRTH},
         form="eligibility_form",
         requested="months_in_window",
     )
@@ -177,10 +190,19 @@ async def test_a_button_after_an_english_message_keeps_english():
     assert events == [
         SlotSet("scheme", "maternity"),
         SlotSet("form_failures", 0),
-        SlotSet("requested_slot", "months_in_window"),
+        SlotSet("requested_slot", "event_date"),
     ]
-    messages, _ = await run(ASK_ACTIONS["months_in_window"](), t)
-    assert messages == [(T("ask_months_in_window", "en"), [])]
+    asked = tracker("/inform", "inform", slots={"last_language": "en", "scheme": "maternity"})
+    messages, _ = await run(ASK_ACTIONS["event_date"](), asked)
+    assert messages == [
+        (
+            'When is the baby due, or when was it born? (e.g. "in 3 months" or 15 March 2026)',
+            [
+                {"title": "Today", "payload": "Today"},
+                {"title": "I don't know", "payload": "I don't know"},
+            ],
+        )
+    ]
 
 
 async def test_the_yes_button_answers_a_yes_no_question():
@@ -213,7 +235,7 @@ async def test_an_ambiguous_answer_is_asked_back_in_khmer():
     t = tracker(
         "៨ ឬ ៩ ខែ",
         "inform",
-        slots={"scheme": "maternity"},
+        slots={"scheme": "maternity", "event_date": BIRTH},
         form="eligibility_form",
         requested="months_in_window",
     )
@@ -225,7 +247,7 @@ async def test_first_unreadable_answer_says_so():
     t = tracker(
         "lots",
         "inform",
-        slots={"scheme": "maternity"},
+        slots={"scheme": "maternity", "event_date": BIRTH},
         form="eligibility_form",
         requested="months_in_window",
     )
@@ -243,7 +265,7 @@ async def test_second_unreadable_answer_explains_and_offers_to_stop():
     t = tracker(
         "lots",
         "inform",
-        slots={"scheme": "maternity", "form_failures": 1},
+        slots={"scheme": "maternity", "event_date": BIRTH, "form_failures": 1},
         form="eligibility_form",
         requested="months_in_window",
     )
@@ -259,7 +281,7 @@ async def test_an_impossible_number_is_refused():
     t = tracker(
         "15 months",
         "inform",
-        slots={"scheme": "maternity"},
+        slots={"scheme": "maternity", "event_date": BIRTH},
         form="eligibility_form",
         requested="months_in_window",
     )
@@ -280,7 +302,7 @@ async def test_stop_why_and_other_questions_are_left_to_the_rules(text, intent):
     t = tracker(
         text,
         intent,
-        slots={"scheme": "maternity"},
+        slots={"scheme": "maternity", "event_date": BIRTH},
         form="eligibility_form",
         requested="months_in_window",
     )
@@ -291,7 +313,7 @@ async def test_the_form_resumes_after_why_without_reading_the_message_again():
     t = tracker(
         "why do you ask",
         "ask_why",
-        slots={"scheme": "maternity"},
+        slots={"scheme": "maternity", "event_date": BIRTH},
         form="eligibility_form",
         requested="months_in_window",
         after="action_explain_why",
@@ -312,7 +334,7 @@ async def test_the_question_is_asked_in_khmer_with_yes_no_buttons():
             [
                 {"title": "បាទ/ចាស", "payload": "/affirm"},
                 {"title": "ទេ", "payload": "/deny"},
-                {"title": "មិនដឹង", "payload": "I don't know"},
+                {"title": "មិនដឹង", "payload": "មិនដឹង"},  # keeps the reply in Khmer
             ],
         )
     ]
@@ -351,6 +373,8 @@ async def test_not_eligible_result_has_decision_basis_and_next_step():
             "Rules in force on 2025-06-15. Basis: nssf.gov.kh; WageIndicator (9 of the 12 months "
             "before birth) (2025-12-01); nssf.gov.kh; WageIndicator (2025-12-01); nssf.gov.kh "
             "(maternity claim) (2018-08-01)\n"
+            "I used today's date, 2025-06-15. If it happened (or will happen) on another date, "
+            "ask again with that date.\n"
             "Next: To check your case, call NSSF on 1286.",
             [],
         )
@@ -422,3 +446,123 @@ async def test_payroll_result_in_khmer():
         "សម្រាប់កម្មករ 25 នាក់ ខែ 2025-06៖ និយោជកបង់ 1,620,000 រៀល កម្មករបង់ 600,000 រៀល "
         "សរុប 2,220,000 រៀល ($555.00)។"
     )
+
+
+# --- the event's date, wage histories and payroll lists --------------------------------------
+INJURY = {"scheme": "injury", "commuting": False}
+
+
+@pytest.mark.parametrize(
+    ("scheme", "text", "expected"),
+    [
+        ("injury", "2025-06-10", "2025-06-10"),
+        ("injury", "3 days ago", "2025-06-12"),
+        ("maternity", "in 3 months", "2025-09-15"),  # a birth can be expected
+        ("sickness", "ម្សិលមិញ", "2025-06-14"),
+    ],
+)
+async def test_the_event_date_is_read_in_both_languages(scheme, text, expected):
+    t = tracker(text, "inform", slots={"scheme": scheme}, form="eligibility_form")
+    t.slots["requested_slot"] = "event_date"
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events[:2] == [SlotSet("event_date", expected), SlotSet("form_failures", 0)]
+
+
+async def test_an_accident_in_the_future_is_refused():
+    t = tracker("tomorrow", "inform", slots=INJURY, form="eligibility_form", requested="event_date")
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [("That date is too far in the future for this; please check it.", [])]
+    assert events[:3] == [
+        SlotSet("event_date", None),
+        SlotSet("form_failures", 1),
+        SlotSet("requested_slot", "event_date"),
+    ]
+
+
+async def test_a_month_without_day_and_year_is_asked_back():
+    t = tracker("in March", "inform", slots=INJURY, form="eligibility_form", requested="event_date")
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [("Which day and year? Please write the full date, e.g. 15/03/2025.", [])]
+    assert events[0] == SlotSet("event_date", None)
+
+
+async def test_an_unknown_event_date_checks_at_today_and_says_so():
+    t = tracker(
+        "I don't know", "inform", slots=INJURY, form="eligibility_form", requested="event_date"
+    )
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events[0] == SlotSet("event_date", "unknown")
+    slots = {**INJURY, "event_date": "unknown", "wage": "250 USD", "sick_days": 5}
+    messages, _ = await run(ActionCheckEligibility(), tracker("5 days", "inform", slots=slots))
+    assert "I used today's date, 2025-06-15." in messages[0][0]
+
+
+async def test_the_rules_of_the_event_date_are_used_not_todays():
+    # a birth before the 2018 maternity rules: no figures in force on that date
+    slots = {"scheme": "maternity", "event_date": "2017-05-01", "months_in_window": 10}
+    messages, _ = await run(ActionCheckEligibility(), tracker("10 months", "inform", slots=slots))
+    assert messages[0][0].startswith(
+        "❔ I can't tell yet. I don't have the rules in force on 2017-05-01 for this."
+    )
+    assert "I used today's date" not in messages[0][0]
+
+
+async def test_the_wage_question_offers_a_wage_history_with_the_rules_months():
+    t = tracker("10 months", "inform", slots={"scheme": "maternity"}, form="eligibility_form")
+    messages, _ = await run(ASK_ACTIONS["wage"](), t)
+    assert messages[0][0] == (
+        'What is your monthly wage? Say the currency, e.g. "$250". If it changed in the last 6 '
+        'months, send each month\'s wage, e.g. "$240, $250, $260".'
+    )
+
+
+async def test_a_wage_history_fills_the_wage_and_is_averaged_in_the_result():
+    t = tracker(
+        "$240, $250 and $260", "inform", slots=MATERNITY, form="eligibility_form", requested="wage"
+    )
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events[0] == SlotSet("wage", "240 USD;250 USD;260 USD")
+    slots = {**MATERNITY, "wage": "240 USD;250 USD;260 USD", "year_of_service": False}
+    messages, _ = await run(ActionCheckEligibility(), tracker("no", "deny", slots=slots))
+    assert messages[0][0].split("\n")[1] == (
+        "NSSF allowance: 70 % × ($240.00 + $250.00 + $260.00) ÷ 3 ÷ 30 × 90 = $525.00"
+    )
+
+
+async def test_a_khmer_currency_question_has_khmer_payloads():
+    slots = {**MATERNITY, "last_language": "km"}
+    t = tracker("២៥០", "inform", slots=slots, form="eligibility_form", requested="wage")
+    messages, _ = await run(ValidateEligibilityForm(), t)
+    assert messages[0][1] == [
+        {"title": "$250", "payload": "$250"},
+        {"title": "250 រៀល", "payload": "250 រៀល"},
+    ]
+
+
+PAYROLL = {"workers": 3, "last_language": "en"}
+
+
+async def test_a_payroll_list_with_one_wage_per_worker_is_accepted():
+    t = tracker(
+        "$250, $300, $280", "inform", slots=PAYROLL, form="contribution_form", requested="wage"
+    )
+    messages, events = await run(ValidateContributionForm(), t)
+    assert messages == []
+    assert events[:3] == [
+        SlotSet("wage", "250 USD;300 USD;280 USD"),
+        SlotSet("form_failures", 0),
+        SlotSet("requested_slot", None),
+    ]
+
+
+async def test_a_payroll_list_that_does_not_match_the_workers_is_refused():
+    t = tracker("$250, $300", "inform", slots=PAYROLL, form="contribution_form", requested="wage")
+    messages, events = await run(ValidateContributionForm(), t)
+    assert messages == [
+        (
+            "The number of wages doesn't match the number of workers. Send one wage for "
+            "everyone, or one wage per worker.",
+            [],
+        )
+    ]
+    assert events[:2] == [SlotSet("wage", None), SlotSet("form_failures", 1)]

@@ -200,6 +200,29 @@ async def test_thumbs_up_is_thanked_and_not_recorded(
     assert stored(sqlite_store, recorder) == []
 
 
+@pytest.mark.parametrize(
+    ("typed", "reply", "reasons"),
+    [
+        ("👍", "feedback_thanks en", []),  # a typed thumbs up is a thumbs up, not a complaint
+        ("👍 thanks", "feedback_thanks en", []),
+        ("👎", "feedback_sorry en", ["negative_feedback"]),
+    ],
+)
+async def test_a_typed_thumb_counts_as_the_vote_it_shows(
+    typed: str,
+    reply: str,
+    reasons: list[str],
+    recorder: GapRecorder,  # noqa: F811
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    t = conversation(
+        user("pension age", "pension"), bot(ANSWER), user(typed, "feedback"), lang="en"
+    )
+    messages = await run(ActionFeedback(), t)
+    assert messages[0][0] == reply
+    assert [r.reason for r in stored(sqlite_store, recorder)] == reasons
+
+
 async def test_eligibility_cannot_tell_is_recorded_through_the_hook_and_the_action(
     recorder: GapRecorder,  # noqa: F811
     sqlite_store: GapStore,  # noqa: F811

@@ -74,3 +74,49 @@ async def test_a_fallback_message_creates_exactly_one_record_visible_in_the_api(
     # The context is the bot's previous message: the maternity answer.
     assert load_knowledge().answer("maternity", "en")[:60] in record["context"]
     assert "integration-1" not in str(record)
+
+
+async def _gaps_after(client: TestClient, sender: str, messages: list[str]) -> list[dict]:
+    """Send ``messages`` as ``sender``; the records created meanwhile (the writer is async)."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = await (await client.get("/api/gaps", headers=auth)).json()
+    for message in messages:
+        reply = await client.post("/chat/api/message", json={"sender": sender, "message": message})
+        assert reply.status == 200 and (await reply.json())[0]["text"]
+    gaps: list[dict] = []
+    for _ in range(100):
+        gaps = await (await client.get("/api/gaps", headers=auth)).json()
+        if len(gaps) > len(before):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    gaps = await (await client.get("/api/gaps", headers=auth)).json()
+    seen = {(g["created_at"], g["text"], g["reason"]) for g in before}
+    return [g for g in gaps if (g["created_at"], g["text"], g["reason"]) not in seen]
+
+
+async def test_a_yes_with_nothing_to_answer_is_recorded_as_a_dialogue_fallback(
+    stack: RasaStack, gap_db: Path
+) -> None:
+    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
+    app = create_app(WebSettings(rasa_url=stack.url), store, StaffSettings(api_token=TOKEN))
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        new = await _gaps_after(client, "integration-2", ["yes"])
+    assert [(g["text"], g["reason"], g["language"]) for g in new] == [
+        ("yes", "dialogue_fallback", "en")
+    ]
+
+
+async def test_an_eligibility_check_that_cannot_tell_is_recorded_once(
+    stack: RasaStack, gap_db: Path
+) -> None:
+    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
+    app = create_app(WebSettings(rasa_url=stack.url), store, StaffSettings(api_token=TOKEN))
+    conversation = ["can you check if i qualify", '/inform{"scheme":"pension"}', "i don't know"]
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        new = await _gaps_after(client, "integration-3", conversation)
+    assert [(g["text"], g["reason"]) for g in new] == [
+        ("pension check: cannot tell (unknown_input; missing: pension_age)", "eligibility_unknown")
+    ]
+    # the context is the question the user could not answer
+    assert new[0]["context"].startswith("How old are you?")

@@ -76,6 +76,22 @@ CASES = [
     ("date", "March 5, 2024", dt.date(2024, 3, 5)),
     ("date", "ថ្ងៃទី ២៥ ខែ មីនា ឆ្នាំ ២០២៤", dt.date(2024, 3, 25)),
     ("date", "៥/៥/២០២៥", dt.date(2025, 5, 5)),
+    # relative dates, counted from TODAY (15 June 2025)
+    ("date", "today", dt.date(2025, 6, 15)),
+    ("date", "it happened yesterday", dt.date(2025, 6, 14)),
+    ("date", "3 days ago", dt.date(2025, 6, 12)),
+    ("date", "two weeks ago", dt.date(2025, 6, 1)),
+    ("date", "the baby is due in 3 months", dt.date(2025, 9, 15)),
+    ("date", "next week", dt.date(2025, 6, 22)),
+    ("date", "last month", dt.date(2025, 5, 15)),
+    ("date", "ថ្ងៃនេះ", dt.date(2025, 6, 15)),
+    ("date", "ម្សិលមិញ", dt.date(2025, 6, 14)),
+    ("date", "៣ថ្ងៃមុន", dt.date(2025, 6, 12)),
+    ("date", "២ខែទៀត", dt.date(2025, 8, 15)),
+    ("date", "ខែមុន", dt.date(2025, 5, 15)),
+    ("date", "accident ម្សិលមិញ", dt.date(2025, 6, 14)),
+    # "9 months before giving birth" is a duration, not "9 months ago"
+    ("months", "៩ខែមុនពេលសម្រាល", 9),
     # yes / no
     ("yes_no", "yes", True),
     ("yes_no", "yes, more than a year", True),
@@ -99,7 +115,9 @@ REFUSED = [
     ("money", "how much do I pay?"),
     ("yes_no", "maybe"),
     ("yes_no", "តើខ្ញុំអាចទទួលបានទេ"),  # "ទេ" here is a question particle, not "no"
-    ("date", "next week"),
+    ("date", "when I was young"),
+    ("date", "6 months in 12 months"),  # a duration in a window, not a date "in 12 months"
+    ("date", "may I ask something"),  # "may" the verb is not the month
     ("count", "many workers"),
     ("months", "x" * 3000),
 ]
@@ -118,6 +136,8 @@ ASKED_BACK = [
     ("months", "10 days", "unit_months"),
     ("days", "2 months", "unit_days"),
     ("months", "1.5 years", "fraction"),
+    ("date", "in March", "month_only"),  # which day and year?
+    ("date", "ខែមីនា", "month_only"),
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeGuard
 
 from bot.eligibility.model import (
     UNKNOWN,
@@ -24,8 +25,10 @@ from bot.eligibility.model import (
     Result,
     SicknessInput,
     Unknown,
+    Wage,
     riel,
     usd,
+    wage_months,
 )
 from bot.eligibility.rules import Figure, MissingRule, RuleBook
 from bot.eligibility.text_format import fmt_money, fmt_number
@@ -67,26 +70,52 @@ def _no_rule(check: str, exc: MissingRule) -> Result:
     return _cannot_tell(check, exc.day, "no_rule", date=exc.day.isoformat(), rule=exc.ref)
 
 
-def _daily_wage(r: _Rules, wage: Money, rate: Decimal) -> tuple[Decimal, Decimal]:
-    """The daily average wage as the rules define it: contributory monthly wage (capped at the
-    health-insurance ceiling) ÷ the divisor; returns (daily wage, contributory wage) in riel."""
-    monthly = wage.to_riel(rate)
-    capped = min(monthly, r("health_care.base_ceiling"))
-    return capped / r("general.daily_wage_divisor"), capped
+def _is_wage(value: object) -> TypeGuard[Wage]:
+    return isinstance(value, Money) or (
+        isinstance(value, tuple) and bool(value) and all(isinstance(v, Money) for v in value)
+    )
+
+
+def _shown_currency(wages: tuple[Money, ...]) -> Money:
+    """The currency results are shown in: the user's, or riel when they mixed currencies."""
+    currencies = {w.currency for w in wages}
+    return wages[0] if len(currencies) == 1 else Money(Decimal(0), "KHR")
+
+
+def _money_text(value_riel: Decimal, like: Money, rate: Decimal) -> str:
+    if like.currency == "USD":
+        return fmt_money(usd(value_riel, rate), "USD")
+    return fmt_money(value_riel, "KHR")
+
+
+def _average_wage(
+    r: _Rules, wage: Wage, rate: Decimal, ceiling: Decimal | None
+) -> tuple[Decimal, str, Money]:
+    """The average monthly wage in riel over the last months the rules count (each month
+    capped at ``ceiling`` when given), how it was computed, and the currency to show."""
+    months = wage_months(wage)[-int(r("general.daily_wage_months")) :]
+    like = _shown_currency(months)
+    values = [w.to_riel(rate) for w in months]
+    if ceiling is not None:
+        values = [min(v, ceiling) for v in values]
+    average = sum(values, Decimal(0)) / len(values)
+    if len(values) == 1:
+        return average, _money_text(average, like, rate), like
+    listed = " + ".join(_money_text(v, like, rate) for v in values)
+    return average, f"({listed}) ÷ {len(values)}", like
+
+
+def _daily_wage(r: _Rules, wage: Wage, rate: Decimal) -> tuple[Decimal, str, Money]:
+    """The daily average wage as the rules define it: the contributory monthly wages (each
+    capped at the health-insurance ceiling) of up to the last N months, averaged, ÷ the divisor.
+    Returns (daily wage in riel, the average's arithmetic, the currency to show)."""
+    average, text, like = _average_wage(r, wage, rate, r("health_care.base_ceiling"))
+    return average / r("general.daily_wage_divisor"), text, like
 
 
 def _amount(key: str, value_riel: Decimal, rate: Decimal, formula: str, wage: Money) -> Amount:
     value = riel(value_riel)
-    shown = (
-        fmt_money(usd(value, rate), "USD") if wage.currency == "USD" else fmt_money(value, "KHR")
-    )
-    return Amount(key, value, usd(value, rate), f"{formula} = {shown}")
-
-
-def _wage_text(wage: Money, capped_riel: Decimal, rate: Decimal) -> str:
-    if wage.currency == "USD":
-        return fmt_money(usd(capped_riel, rate), "USD")
-    return fmt_money(capped_riel, "KHR")
+    return Amount(key, value, usd(value, rate), f"{formula} = {_money_text(value, wage, rate)}")
 
 
 def _qualifying(r: _Rules, months: int | Unknown | None, consecutive: int | Unknown | None):
@@ -163,7 +192,7 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
         amounts: list[Amount] = []
         wanted: list[str] = []
         wage = inp.wage
-        if isinstance(wage, Money):
+        if _is_wage(wage):
             amounts.extend(_maternity_amounts(r, inp, wage, rate, decision))
         elif wage is None and decision == Decision.ELIGIBLE:
             wanted.append("wage")
@@ -188,21 +217,20 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
 
 
 def _maternity_amounts(
-    r: _Rules, inp: MaternityInput, wage: Money, rate: Decimal, decision: Decision
+    r: _Rules, inp: MaternityInput, wage: Wage, rate: Decimal, decision: Decision
 ) -> list[Amount]:
     out = []
     try:
         days = r("maternity.allowance_days")
         if decision == Decision.ELIGIBLE:
             pct = r("maternity.allowance_rate")
-            daily, capped = _daily_wage(r, wage, rate)
+            daily, average, like = _daily_wage(r, wage, rate)
             divisor = r("general.daily_wage_divisor")
             formula = (
-                f"{fmt_number(pct)} % × {_wage_text(wage, capped, rate)} ÷ "
-                f"{fmt_number(divisor)} × {fmt_number(days)}"
+                f"{fmt_number(pct)} % × {average} ÷ {fmt_number(divisor)} × {fmt_number(days)}"
             )
             out.append(
-                _amount("amount_maternity_nssf", pct / HUNDRED * daily * days, rate, formula, wage)
+                _amount("amount_maternity_nssf", pct / HUNDRED * daily * days, rate, formula, like)
             )
             cash = r.figure("maternity.birth_cash")
             total_cash = cash.value * inp.babies
@@ -218,10 +246,9 @@ def _maternity_amounts(
         if inp.year_of_service is True:
             share = r("maternity.employer_rate")
             divisor = r("general.daily_wage_divisor")
-            monthly = wage.to_riel(rate)
+            monthly, average, like = _average_wage(r, wage, rate, None)
             formula = (
-                f"{fmt_number(share)} % × {_wage_text(wage, monthly, rate)} ÷ "
-                f"{fmt_number(divisor)} × {fmt_number(days)}"
+                f"{fmt_number(share)} % × {average} ÷ {fmt_number(divisor)} × {fmt_number(days)}"
             )
             out.append(
                 _amount(
@@ -229,7 +256,7 @@ def _maternity_amounts(
                     share / HUNDRED * monthly / divisor * days,
                     rate,
                     formula,
-                    wage,
+                    like,
                 )
             )
     except MissingRule:
@@ -251,17 +278,15 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
         wanted = []
         if decision == Decision.ELIGIBLE:
             reason = "sickness_ok"
-            if isinstance(inp.wage, Money) and isinstance(inp.days, int):
+            if _is_wage(inp.wage) and isinstance(inp.days, int):
                 days = min(Decimal(inp.days), max_days)
-                daily, capped = _daily_wage(r, inp.wage, rate)
+                daily, average, like = _daily_wage(r, inp.wage, rate)
                 formula = (
-                    f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
+                    f"{fmt_number(pct)} % × {average} ÷ "
                     f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}"
                 )
                 amounts.append(
-                    _amount(
-                        "amount_sickness", pct / HUNDRED * daily * days, rate, formula, inp.wage
-                    )
+                    _amount("amount_sickness", pct / HUNDRED * daily * days, rate, formula, like)
                 )
             wanted = [k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None]
     except MissingRule as exc:
@@ -331,16 +356,16 @@ def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
             )
         reason = "injury_commuting" if inp.commuting is True else "injury_work"
         amounts: list[Amount] = []
-        if isinstance(inp.wage, Money) and isinstance(inp.days, int):
+        if _is_wage(inp.wage) and isinstance(inp.days, int):
             paid = max(Decimal(inp.days) - employer_days, Decimal(0))
-            daily, capped = _daily_wage(r, inp.wage, rate)
+            daily, average, like = _daily_wage(r, inp.wage, rate)
             formula = (
-                f"{fmt_number(pct)} % × {_wage_text(inp.wage, capped, rate)} ÷ "
+                f"{fmt_number(pct)} % × {average} ÷ "
                 f"{fmt_number(r('general.daily_wage_divisor'))} × ({inp.days} − "
                 f"{fmt_number(employer_days)})"
             )
             amounts.append(
-                _amount("amount_injury", pct / HUNDRED * daily * paid, rate, formula, inp.wage)
+                _amount("amount_injury", pct / HUNDRED * daily * paid, rate, formula, like)
             )
         wanted = tuple(k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None)
     except MissingRule as exc:

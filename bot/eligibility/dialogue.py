@@ -27,6 +27,7 @@ from bot.eligibility.model import (
     Result,
     SicknessInput,
     Unknown,
+    Wage,
 )
 from bot.eligibility.rules import RuleBook
 from bot.numbers.parser import Ambiguous, read, read_as
@@ -47,8 +48,9 @@ SLOT_KINDS: dict[str, str] = {
     "registrant": "registrant",
     "start_date": "date",
     "workers": "count",
+    "event_date": "date",
 }
-ELIGIBILITY_SLOTS = tuple(s for s in SLOT_KINDS if s != "workers") + ("event_date",)
+ELIGIBILITY_SLOTS = tuple(s for s in SLOT_KINDS if s != "workers")
 CONTRIBUTION_SLOTS = ("workers", "wage")
 # check input name → slot
 _INPUT_SLOT = {"days": "sick_days", "registrant": "registrant"}
@@ -61,7 +63,14 @@ _RANGES: dict[str, tuple[int, int]] = {
     "pension_months": (0, 720),
     "workers": (1, 100_000),
 }
+_MAX_WAGE_MONTHS = 12  # a longer list is not a wage history; the rules use the last months only
 _MAX_WAGE = {"USD": Decimal(100_000), "KHR": Decimal(400_000_000)}
+# Checks whose rules are taken at the date of an event (birth, sickness, accident, care): the
+# form asks that date first whenever it asks anything; a one-shot answer uses today, and says so.
+EVENT_SCHEMES = ("health_care", "maternity", "sickness", "injury")
+# How far ahead the event may be: a birth or a treatment can be planned, an accident cannot.
+_EVENT_AHEAD = {"maternity": dt.timedelta(days=300), "health_care": dt.timedelta(days=90)}
+_EARLIEST_EVENT = dt.date(2000, 1, 1)
 # a topic intent → the check it asks for and what it already says
 TOPIC_CHECKS: dict[str, tuple[str, dict[str, Any]]] = {
     "health_care": ("health_care", {}),
@@ -140,6 +149,35 @@ def answer(slot: str, text: str, today: dt.date, entities: Mapping[str, str] | N
     return validate(slot, value)
 
 
+def wage_history(text: str, today: dt.date, limit: int | None = None) -> Any:
+    """One wage, or a list of wages kept in the order given: each month's wage when it changed
+    ("$240, $250 and $260"), or each worker's for a payroll; otherwise as :func:`answer` reads it.
+    ``limit``: the longest list accepted (default: a year of monthly wages)."""
+    r = read(text, today)
+    listed = [(a, c) for a, c in r.money if c is not None]
+    if r.dont_know or r.ambiguous or len(listed) < 2 or len(listed) != len(r.money):
+        return answer("wage", text, today)
+    if len(listed) > (limit or _MAX_WAGE_MONTHS):
+        return Invalid("too_many_wages")
+    values = [validate("wage", m) for m in listed]
+    bad = next((v for v in values if isinstance(v, Invalid)), None)
+    return bad or ";".join(values)
+
+
+def payroll_wages(text: str, today: dt.date) -> Any:
+    """The payroll's wage: one wage for every worker, or a list with one wage per worker."""
+    return wage_history(text, today, limit=_RANGES["workers"][1])
+
+
+def check_wage_count(wage: Any, workers: Any) -> Any:
+    """A payroll's list of wages must have one wage per worker (one wage is for all of them)."""
+    if isinstance(wage, str) and isinstance(workers, int) and wage != "unknown":
+        listed = wage.count(";") + 1
+        if listed > 1 and listed != workers:
+            return Invalid("wage_count_mismatch")
+    return wage
+
+
 def validate(slot: str, value: Any) -> Any:
     """A parsed value as a slot value, or ``Invalid`` when it is out of range."""
     kind = SLOT_KINDS[slot]
@@ -157,13 +195,28 @@ def validate(slot: str, value: Any) -> Any:
     return value
 
 
+def check_event_date(scheme: str | None, value: Any, today: dt.date) -> Any:
+    """An event date as a slot value, or ``Invalid`` when it cannot be the date of that event
+    (an accident tomorrow, a birth in two years, a date before NSSF's benefits)."""
+    if not isinstance(value, str) or value == "unknown":
+        return value
+    day = dt.date.fromisoformat(value)
+    if day > today + _EVENT_AHEAD.get(scheme or "", dt.timedelta(0)):
+        return Invalid("date_future")
+    if day < _EARLIEST_EVENT:
+        return Invalid("out_of_range")
+    return value
+
+
 def prefill(scheme: str | None, text: str, today: dt.date) -> dict[str, Any]:
     """Slot values a first message already holds ("I worked 8 months, wage $250")."""
     out: dict[str, Any] = {}
     r = read(text, today)
     if r.ambiguous:
         return out
-    if len(r.dates) == 1:
+    if len(r.dates) == 1 and isinstance(
+        check_event_date(scheme, r.dates[0].isoformat(), today), str
+    ):
         out["event_date"] = r.dates[0].isoformat()
     if scheme == "contributions":
         money = list(dict.fromkeys((a, c) for a, c in r.money if c is not None))
@@ -173,6 +226,8 @@ def prefill(scheme: str | None, text: str, today: dt.date) -> dict[str, Any]:
             out["workers"] = r.counts[0]
         elif len(money) > 1 and not r.counts:
             out["workers"] = len(money)
+        if isinstance(check_wage_count(out.get("wage"), out.get("workers")), Invalid):
+            del out["wage"]
         return {k: v for k, v in out.items() if not isinstance(validate_any(k, v), Invalid)}
     wanted = {
         "health_care": ("months_in_window",),
@@ -183,7 +238,7 @@ def prefill(scheme: str | None, text: str, today: dt.date) -> dict[str, Any]:
         "registration": (),
     }.get(scheme or "", ())
     for slot in wanted:
-        value = answer(slot, text, today)
+        value = wage_history(text, today) if slot == "wage" else answer(slot, text, today)
         if value is not None and value != "unknown" and not isinstance(value, (Ambiguous, Invalid)):
             out[slot] = value
     if scheme == "registration" and len(r.dates) == 1:
@@ -204,16 +259,17 @@ def _val(slots: Mapping[str, Any], name: str) -> Any:
     return UNKNOWN if value == "unknown" else value
 
 
-def _wage(slots: Mapping[str, Any]) -> Money | Unknown | None:
+def _wage(slots: Mapping[str, Any]) -> Wage | Unknown | None:
     value = _val(slots, "wage")
     if isinstance(value, str):
-        return parse_money_slot(value)[0]
+        listed = parse_money_slot(value)
+        return listed[0] if len(listed) == 1 else tuple(listed)
     return value
 
 
 def event_day(slots: Mapping[str, Any], today: dt.date) -> dt.date:
     value = slots.get("event_date")
-    return dt.date.fromisoformat(value) if isinstance(value, str) else today
+    return dt.date.fromisoformat(value) if isinstance(value, str) and _is_date(value) else today
 
 
 def evaluate(
@@ -284,8 +340,19 @@ def next_slot(
     for name in (*result.missing, *result.wanted):
         slot = _slot_for(name)
         if slots.get(slot) is None:
+            if slots["scheme"] in EVENT_SCHEMES and slots.get("event_date") is None:
+                return "event_date"
             return slot
     return None
+
+
+def date_assumed(slots: Mapping[str, Any]) -> bool:
+    """Whether the check ran at today's date because the user gave no event date."""
+    return slots.get("scheme") in EVENT_SCHEMES and not _is_date(slots.get("event_date"))
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, str) and value != "unknown"
 
 
 def next_contribution_slot(slots: Mapping[str, Any]) -> str | None:

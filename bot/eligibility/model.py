@@ -39,6 +39,15 @@ class Money:
         return self.amount if self.currency == "KHR" else self.amount * rate
 
 
+# A monthly wage, or the wages of the last months (oldest first) when they changed: the daily
+# average wage is taken over up to the number of months the rules say.
+Wage = Money | tuple[Money, ...]
+
+
+def wage_months(wage: Wage) -> tuple[Money, ...]:
+    return (wage,) if isinstance(wage, Money) else wage
+
+
 def riel(value: Decimal) -> Decimal:
     return value.quantize(RIEL, rounding=ROUND_HALF_UP)
 
@@ -104,7 +113,7 @@ class HealthCareInput:
 class MaternityInput:
     birth_date: dt.date
     months_in_window: int | Unknown | None = None
-    wage: Money | Unknown | None = None
+    wage: Wage | Unknown | None = None
     year_of_service: bool | Unknown | None = None
     babies: int = 1
 
@@ -114,7 +123,7 @@ class SicknessInput:
     on: dt.date
     months_in_window: int | Unknown | None = None
     consecutive_months: int | Unknown | None = None
-    wage: Money | Unknown | None = None
+    wage: Wage | Unknown | None = None
     days: int | Unknown | None = None
 
 
@@ -123,7 +132,7 @@ class InjuryInput:
     on: dt.date
     commuting: bool | Unknown | None = None
     direct_route: bool | Unknown | None = None
-    wage: Money | Unknown | None = None
+    wage: Wage | Unknown | None = None
     days: int | Unknown | None = None
 
 

@@ -33,8 +33,11 @@ def _basis_line(result_basis: Iterable[Basis], texts: Texts, lang: Lang, hotline
     return f"{texts('basis_label', lang)}: " + "; ".join(cited)
 
 
-def render_result(result: Result, texts: Texts, lang: Lang, hotline: str) -> Reply:
-    """One message: decision + reason, amounts with arithmetic, basis with dates, next step."""
+def render_result(
+    result: Result, texts: Texts, lang: Lang, hotline: str, date_assumed: bool = False
+) -> Reply:
+    """One message: decision + reason, amounts with arithmetic, basis with dates, next step.
+    ``date_assumed``: the user gave no date for the event, so the rules are today's: say so."""
     params = {**result.params, "hotline": hotline}
     lines = [
         f"{texts(f'decision_{result.decision.value}', lang)} {texts(result.reason, lang, **params)}"
@@ -49,6 +52,8 @@ def render_result(result: Result, texts: Texts, lang: Lang, hotline: str) -> Rep
             + " "
             + _basis_line(result.basis, texts, lang, hotline)
         )
+    if date_assumed:
+        lines.append(texts("date_assumed", lang, date=result.on.isoformat()))
     for step in result.next_steps:
         lines.append(f"{texts('next_label', lang)}: {texts(step, lang, **params)}")
     return Reply("\n".join(lines))
@@ -108,12 +113,18 @@ def ask_buttons(slot: str, texts: Texts, lang: Lang) -> tuple[Button, ...]:
         return tuple(
             Button(texts(f"scheme_{s}", lang), intent_payload("inform", scheme=s)) for s in SCHEMES
         )
+    # a typed-text button's payload is its label: the reader reads it in either language, and
+    # the reply stays in the user's language
+    dont_know = texts("dont_know_button", lang)
     if slot in ("year_of_service", "commuting", "direct_route"):
         return (
             Button(texts("yes_button", lang), intent_payload("affirm")),
             Button(texts("no_button", lang), intent_payload("deny")),
-            Button(texts("dont_know_button", lang), texts("dont_know_button", "en")),
+            Button(dont_know, dont_know),
         )
+    if slot == "event_date":
+        today = texts("today_button", lang)
+        return (Button(today, today), Button(dont_know, dont_know))
     if slot == "registrant":
         return (
             Button(

@@ -218,6 +218,7 @@ class Reading:
     counts: list[int] = field(default_factory=list)
     ages: list[int] = field(default_factory=list)
     dates: list[dt.date] = field(default_factory=list)
+    month_only: list[int] = field(default_factory=list)  # "in March": no day or year
     numbers: list[Decimal] = field(default_factory=list)
     yes_no: list[bool] = field(default_factory=list)
     dont_know: bool = False
@@ -339,7 +340,76 @@ def _months_since(month: int, today: dt.date) -> int:
     return (today.year - year) * 12 + today.month - month
 
 
-def _dates(text: str, reading: Reading) -> str:
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _shift(today: dt.date, n: int, unit: str) -> dt.date:
+    if unit in _YEARS or unit == "ឆ្នាំ":
+        return _add_months(today, 12 * n)
+    if unit in _MONTHS:
+        return _add_months(today, n)
+    return today + dt.timedelta(days=n * (7 if unit in _WEEKS else 1))
+
+
+_UNIT = "|".join(sorted(map(re.escape, _YEARS | _MONTHS | _WEEKS | _DAYS), key=len, reverse=True))
+# "មុន" is "ago" but also "before" ("៩ខែមុនពេលសម្រាល": 9 months before giving birth)
+_KM_AGO = r"(?:មុន(?!\s*(?:ពេល|នឹង|ការ|សម្រាល|កើត))|កន្លងទៅ)"
+_KM_LATER = r"(?:ក្រោយ(?!\s*(?:ពេល|ការ|សម្រាល|កើត))|ទៀត|បន្ទាប់)"
+_N_UNITS = rf"(?P<n>\d{{1,3}})\s+(?P<unit>{_UNIT}){_NOT_LETTER_AFTER}"
+_AGO = re.compile(rf"{_N_UNITS}\s*(?:\bago\b|{_KM_AGO})")
+_LATER = re.compile(rf"{_N_UNITS}\s*(?:\bfrom now\b|\blater\b|{_KM_LATER})")
+_IN_UNITS = re.compile(rf"\bin\s+{_N_UNITS}")
+_AFTER_DURATION = re.compile(rf"\d+\s+(?:{_UNIT})\s*$")
+_LAST_UNIT = re.compile(
+    rf"\b(?:last|previous)\s+(?P<unit>week|month|year)\b|(?P<km>សប្តាហ៍|សប្ដាហ៍|ខែ|ឆ្នាំ)\s*{_KM_AGO}"
+)
+_NEXT_UNIT = re.compile(
+    rf"\bnext\s+(?P<unit>week|month|year)\b|(?P<km>សប្តាហ៍|សប្ដាហ៍|ខែ|ឆ្នាំ)\s*{_KM_LATER}"
+)
+_FIXED_DAYS = (
+    (re.compile(r"\btoday\b|\bthis\s+month\b|ថ្ងៃ\s*នេះ|ខែ\s*នេះ"), 0),
+    (re.compile(r"\byesterday\b|ម្សិលមិញ"), -1),
+    (re.compile(r"\btomorrow\b|ថ្ងៃ\s*ស្អែក|ស្អែក"), 1),
+)
+
+
+def _relative_dates(text: str, reading: Reading, today: dt.date) -> str:
+    """ "today", "yesterday", "3 days ago", "due in 2 months", "last month", "៣ថ្ងៃមុន" → dates.
+    "in 12 months" right after a duration ("6 months in 12 months") is not a date."""
+
+    def counted(sign: int) -> Any:
+        def sub(mt: re.Match[str]) -> str:
+            if sign > 0 and mt.re is _IN_UNITS and _AFTER_DURATION.search(text[: mt.start()]):
+                return mt[0]
+            reading.dates.append(_shift(today, sign * int(mt["n"]), mt["unit"]))
+            return " "
+
+        return sub
+
+    def one(sign: int) -> Any:
+        def sub(mt: re.Match[str]) -> str:
+            reading.dates.append(_shift(today, sign, mt["unit"] or mt["km"]))
+            return " "
+
+        return sub
+
+    for pattern, sign in ((_AGO, -1), (_LATER, 1), (_IN_UNITS, 1)):
+        text = pattern.sub(counted(sign), text)
+    text = _LAST_UNIT.sub(one(-1), text)
+    text = _NEXT_UNIT.sub(one(1), text)
+    for pattern, days in _FIXED_DAYS:
+        found = pattern.subn(" ", text)
+        text = found[0]
+        reading.dates.extend([today + dt.timedelta(days=days)] * found[1])
+    return text
+
+
+def _dates(text: str, reading: Reading, today: dt.date) -> str:
     def iso(mt: re.Match[str]) -> str:
         try:
             reading.dates.append(dt.date(int(mt[1]), int(mt[2]), int(mt[3])))
@@ -374,7 +444,7 @@ def _dates(text: str, reading: Reading) -> str:
             reading.ambiguous.append(Ambiguous("bad_date"))
         return " "
 
-    return named.sub(words, text)
+    return _relative_dates(named.sub(words, text), reading, today)
 
 
 def read(text: str | None, today: dt.date | None = None) -> Reading:
@@ -383,7 +453,7 @@ def read(text: str | None, today: dt.date | None = None) -> Reading:
     if not text or not text.strip() or len(text) > 2000:
         return reading
     today = today or dt.date.today()
-    prepared = _dates(_prepare(text), reading)
+    prepared = _dates(_prepare(text), reading, today)
     reading.dont_know = bool(_DONT_KNOW.search(prepared))
     nlp, matcher = _nlp()
     doc = nlp(prepared)
@@ -427,6 +497,8 @@ def read(text: str | None, today: dt.date | None = None) -> Reading:
                 reading.numbers.append(number)
         elif re.fullmatch(r"\d[\d.,]*", tok.text):
             reading.ambiguous.append(Ambiguous("unreadable_number", (tok.text,)))
+        elif tok.lower_ in _MONTH_NAMES and tok.lower_ != "may":
+            reading.month_only.append(_MONTH_NAMES[tok.lower_])
     _yes_no(doc, reading)
     return reading
 
@@ -522,6 +594,9 @@ def read_as(kind: Kind, text: str | None, today: dt.date | None = None) -> Any:
         years = [m // 12 for m in r.months if m % 12 == 0]
         return _one(r.ages or years or ([] if r.money or r.counts else bare), kind)
     if kind == "date":
+        if not r.dates and len(set(r.month_only)) == 1:
+            month = r.month_only[0]
+            return Ambiguous("month_only", (f"{month:02d}/{(today or dt.date.today()).year}",))
         return _one(r.dates, kind)
     if kind == "yes_no":
         return _one(r.yes_no, kind)

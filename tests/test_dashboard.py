@@ -1,6 +1,6 @@
-"""The staff dashboard and the gaps API, through HTTP on loopback: log-in, sessions kept in the
-database (across restarts and processes), throttling, CSRF, escaping, filters, clusters, bulk
-status, exports, and the bearer-token API."""
+"""The staff dashboard and the gaps API, through HTTP on loopback: log-in, sessions and the
+wrong-password throttle kept in the database (across restarts and processes), CSRF, escaping,
+filters, clusters, bulk status, exports, and the bearer-token API."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,12 +20,13 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.gaps.model import staff_sessions
+from bot.gaps.model import staff_login_failures, staff_sessions
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password, verify_password
-from bot.web.dashboard import StaffSettings
+from bot.web.dashboard import DASHBOARD_KEY, StaffSettings
 from bot.web.settings import WebSettings
+from bot.web.throttle import LoginThrottle, ThrottleUnavailable
 from tests.gaps_support import gap, sqlite_store  # noqa: F401
 
 PASSWORD = "correct horse battery"
@@ -228,6 +230,163 @@ async def test_wrong_password_gets_a_clear_message_and_is_rate_limited(client: T
     response = await log_in(client)  # even the right password waits now
     assert response.status == 429
     assert "Too many wrong passwords" in await response.text()
+
+
+# --- the wrong-password throttle in the database --------------------------------------------------
+
+
+def failure_rows(gap_store: GapStore) -> list[dict]:
+    with gap_store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(staff_login_failures))]
+
+
+async def fail_five_times(client: TestClient, user: str = "staff") -> None:
+    for _ in range(5):
+        response = await log_in(client, user=user, password="wrong password")
+        assert response.status == 401
+
+
+async def assert_throttled(client: TestClient, user: str = "staff") -> None:
+    response = await log_in(client, user=user)  # the right password
+    assert response.status == 429
+    assert "Too many wrong passwords. Please wait" in await response.text()
+    assert "nssf_staff" not in response.cookies
+
+
+async def test_five_wrong_passwords_on_one_process_throttle_log_in_on_another(
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    other_store = GapStore(sqlite_store.url, sqlite_store.spool.path)  # a second web process
+    async with contextlib.AsyncExitStack() as stack:
+        one = await stack.enter_async_context(
+            TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1"))
+        )
+        two = await stack.enter_async_context(
+            TestClient(TestServer(staff_app(other_store), host="127.0.0.1"))
+        )
+        await fail_five_times(one)
+        await assert_throttled(two)
+        await assert_throttled(two, user="someone-else")  # the same address
+    other_store.dispose()
+
+
+async def test_the_throttle_survives_a_restart_of_the_web_app(tmp_path: Path) -> None:
+    url, spool = f"sqlite:///{tmp_path / 'gaps.db'}", tmp_path / "spool.jsonl"
+    before = GapStore(url, spool)
+    async with TestClient(TestServer(staff_app(before), host="127.0.0.1")) as old:
+        await fail_five_times(old)
+    before.dispose()
+    after = GapStore(url, spool)  # a fresh app and store on the same database file
+    async with TestClient(TestServer(staff_app(after), host="127.0.0.1")) as new:
+        await assert_throttled(new)
+    after.dispose()
+
+
+class Clock:
+    """A settable UTC wall clock for the throttle."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2025, 3, 10, 9, 0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+async def test_a_throttled_log_in_works_again_once_the_window_has_passed(
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    clock = Clock()
+    app = staff_app(sqlite_store)
+    app[DASHBOARD_KEY].throttle = LoginThrottle(sqlite_store, clock=clock)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        await fail_five_times(c)
+        clock.now += dt.timedelta(minutes=10)
+        refused = await log_in(c)
+        assert refused.status == 429
+        assert "Too many wrong passwords. Please wait 6 minute(s) and try again." in (
+            await refused.text()
+        )
+        clock.now += dt.timedelta(minutes=5)  # 15 minutes after the last failure
+        assert (await log_in(c)).status == 303
+    assert failure_rows(sqlite_store) == []  # the success cleared them
+
+
+async def test_a_successful_log_in_clears_the_earlier_failures(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+) -> None:
+    for _ in range(4):
+        assert (await log_in(client, password="wrong password")).status == 401
+    assert len(failure_rows(sqlite_store)) == 8  # four for the address, four for the user name
+    assert (await log_in(client)).status == 303
+    assert failure_rows(sqlite_store) == []
+    await fail_five_times(client)  # five more before the limit, not one
+    await assert_throttled(client)
+
+
+async def test_the_database_keeps_no_address_or_user_name_of_a_wrong_password(
+    client: TestClient,
+    sqlite_store: GapStore,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    response = await log_in(client, user="Mallory.Guesser", password="wrong password")
+    assert response.status == 401
+    rows = failure_rows(sqlite_store)
+    assert {r["key_hash"] for r in rows} == {
+        hashlib.sha256(b"ip:127.0.0.1").hexdigest(),
+        hashlib.sha256(b"user:mallory.guesser").hexdigest(),
+    }
+    assert all(set(r) == {"id", "key_hash", "failed_at"} for r in rows)
+    sqlite_store.dispose()
+    stored = (tmp_path / "gaps.db").read_bytes().lower()
+    assert b"mallory" not in stored and b"127.0.0.1" not in stored
+
+
+async def test_a_wrong_password_with_the_database_down_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "db" / "gaps.db"
+    gap_store = GapStore(f"sqlite:///{db}", tmp_path / "spool.jsonl")
+    async with TestClient(TestServer(staff_app(gap_store), host="127.0.0.1")) as c:
+        assert (await log_in(c, password="wrong password")).status == 401
+        db.parent.rename(tmp_path / "db-away")
+        gap_store.dispose()
+        response = await log_in(c, password="wrong password")
+        assert response.status == 503
+        assert "The database is unavailable" in await response.text()
+        (tmp_path / "db-away").rename(db.parent)
+        assert (await log_in(c, password="wrong password")).status == 401
+    assert len(failure_rows(gap_store)) == 4  # the attempt during the outage was not counted
+    gap_store.dispose()
+
+
+async def test_a_failure_that_cannot_be_recorded_refuses_the_log_in_with_503(
+    client: TestClient,
+) -> None:
+    def unavailable(*keys: str) -> None:
+        raise ThrottleUnavailable("OperationalError")
+
+    client.server.app[DASHBOARD_KEY].throttle.failed = unavailable  # type: ignore[method-assign]
+    response = await log_in(client, password="wrong password")
+    assert response.status == 503
+    assert "The database is unavailable" in await response.text()
+
+
+async def test_the_throttle_queries_the_database_off_the_event_loop(
+    client: TestClient,
+) -> None:
+    throttle = client.server.app[DASHBOARD_KEY].throttle
+    threads: list[int] = []
+    for name in ("retry_after", "failed", "succeeded"):
+        method = getattr(throttle, name)
+
+        def recorded(*keys: str, _method=method) -> object:
+            threads.append(threading.get_ident())
+            return _method(*keys)
+
+        setattr(throttle, name, recorded)
+    assert (await log_in(client, password="wrong password")).status == 401
+    assert (await log_in(client)).status == 303
+    assert len(threads) == 4  # check + failure, check + success
+    assert threading.get_ident() not in threads
 
 
 async def test_login_without_its_csrf_token_is_refused(client: TestClient) -> None:

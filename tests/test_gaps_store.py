@@ -1,6 +1,6 @@
 """The gap store on SQLite and on a real PostgreSQL: migrations, writes, filters, status changes,
 the spool (database down → conversation continues → database back → every record once), and the
-staff dashboard's log-in sessions kept in the same database."""
+staff dashboard's log-in sessions and log-in throttle kept in the same database."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.unresolved import ActionUnresolved
 from alembic import command
 from bot.gaps.capture import GapRecorder
-from bot.gaps.model import metadata, staff_sessions
+from bot.gaps.model import metadata, staff_login_failures, staff_sessions
 from bot.gaps.store import GapFilters, GapStore, alembic_config
 from bot.web.sessions import Sessions, SessionsUnavailable
+from bot.web.staff_db import StaffDatabaseUnavailable
+from bot.web.throttle import FAILURE_WINDOW_S, LoginThrottle, ThrottleUnavailable
 from tests.factories import tracker
 from tests.gaps_support import (  # noqa: F401  (fixtures)
     TEST_KEY,
@@ -36,12 +38,18 @@ from tests.gaps_support import (  # noqa: F401  (fixtures)
 )
 
 
-def test_migrations_create_the_gaps_and_staff_sessions_tables_at_head(
+def _version(gap_store: GapStore) -> str | None:
+    with gap_store.engine.connect() as conn:
+        return conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+
+
+def test_migrations_create_the_gaps_and_staff_tables_at_head(
     store: GapStore,  # noqa: F811
 ) -> None:
     with store.engine.connect() as conn:
-        assert {"gaps", "staff_sessions"} <= set(sa.inspect(conn).get_table_names())
-        assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0002"
+        tables = set(sa.inspect(conn).get_table_names())
+    assert {"gaps", "staff_sessions", "staff_login_failures"} <= tables
+    assert _version(store) == "0003"
     store.migrate()  # idempotent
     assert store.count() == 0
 
@@ -65,7 +73,7 @@ def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
     _downgrade(store, "0001")
     with store.engine.connect() as conn:
         assert "staff_sessions" not in sa.inspect(conn).get_table_names()
-    store.upgrade()
+    store.upgrade("0002")
     with store.engine.connect() as conn:
         inspector = sa.inspect(conn)
         columns = {c["name"]: c for c in inspector.get_columns("staff_sessions")}
@@ -78,6 +86,38 @@ def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
     assert indexes == {"ix_staff_sessions_expires_at": ["expires_at"]}
     assert version == "0002"
     assert [r.text for r in store.list()] == ["asked before the upgrade"]
+
+
+def test_the_login_failures_migration_upgrades_a_0002_database_and_reverts(
+    store: GapStore,  # noqa: F811
+) -> None:
+    store.add(gap("asked before the upgrade"))
+    token, _ = Sessions(store).create("staff")
+    _downgrade(store, "0002")
+    with store.engine.connect() as conn:
+        assert "staff_login_failures" not in sa.inspect(conn).get_table_names()
+    assert _version(store) == "0002"
+    assert Sessions(store).get(token) is not None  # the downgrade keeps the sessions
+    store.upgrade("0003")
+    with store.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        columns = {c["name"]: c for c in inspector.get_columns("staff_login_failures")}
+        indexes = {
+            i["name"]: i["column_names"] for i in inspector.get_indexes("staff_login_failures")
+        }
+        primary_key = inspector.get_pk_constraint("staff_login_failures")["constrained_columns"]
+    assert set(columns) == {"id", "key_hash", "failed_at"}
+    assert not any(c["nullable"] for c in columns.values())
+    assert primary_key == ["id"]
+    assert indexes == {
+        "ix_staff_login_failures_key_hash_failed_at": ["key_hash", "failed_at"],
+        "ix_staff_login_failures_failed_at": ["failed_at"],
+    }
+    assert _version(store) == "0003"
+    LoginThrottle(store).failed("ip:192.0.2.1")  # the upgraded table takes failures again
+    assert len(_failure_rows(store)) == 1
+    assert [r.text for r in store.list()] == ["asked before the upgrade"]
+    assert Sessions(store).get(token) is not None
 
 
 def test_a_record_is_stored_with_every_field(store: GapStore) -> None:  # noqa: F811
@@ -422,3 +462,122 @@ def test_sessions_say_so_when_the_database_is_unreachable(tmp_path: Path) -> Non
     with pytest.raises(SessionsUnavailable):
         sessions.end("some-token")
     assert sessions.get(None) is None  # no cookie: no database needed
+
+
+# --- log-in throttle -----------------------------------------------------------------------------
+
+WINDOW = dt.timedelta(seconds=FAILURE_WINDOW_S)
+
+
+def _failure_rows(gap_store: GapStore) -> list[dict[str, Any]]:
+    with gap_store.engine.connect() as conn:
+        query = sa.select(staff_login_failures).order_by(staff_login_failures.c.id)
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_five_failures_on_one_process_throttle_log_in_on_another(
+    database: Callable[[], GapStore],
+) -> None:
+    clock = Clock()
+    one, two = LoginThrottle(database(), clock=clock), LoginThrottle(database(), clock=clock)
+    keys = ("ip:203.0.113.7", "user:staff")
+    for _ in range(4):
+        one.failed(*keys)
+    assert two.retry_after(*keys) == 0
+    one.failed(*keys)
+    assert two.retry_after(*keys) == FAILURE_WINDOW_S
+    assert one.retry_after(*keys) == FAILURE_WINDOW_S
+
+
+def test_failures_count_per_address_and_per_user_name(database: Callable[[], GapStore]) -> None:
+    throttle = LoginThrottle(database(), clock=Clock())
+    for _ in range(5):
+        throttle.failed("ip:203.0.113.7", "user:staff")
+    assert throttle.retry_after("ip:203.0.113.7", "user:someone-else") > 0  # same address
+    assert throttle.retry_after("ip:198.51.100.2", "user:staff") > 0  # same user name
+    assert throttle.retry_after("ip:198.51.100.2", "user:someone-else") == 0
+
+
+def test_the_window_slides_with_the_clock(database: Callable[[], GapStore]) -> None:
+    clock = Clock()
+    throttle = LoginThrottle(database(), clock=clock)
+    for _ in range(5):  # one failure a minute, at 0, 1, 2, 3 and 4 minutes
+        throttle.failed("user:staff")
+        clock.advance(60)
+    clock.advance(-60)
+    assert throttle.retry_after("user:staff") == FAILURE_WINDOW_S - 4 * 60
+    clock.advance(FAILURE_WINDOW_S - 4 * 60 - 1)
+    assert throttle.retry_after("user:staff") == 1
+    clock.advance(1)  # the failure at minute 0 has left the window: four remain
+    assert throttle.retry_after("user:staff") == 0
+    throttle.failed("user:staff")  # five again; the one at minute 1 leaves first
+    assert throttle.retry_after("user:staff") == 60
+
+
+def test_a_success_clears_the_failures_of_the_address_and_the_user_name(
+    database: Callable[[], GapStore],
+) -> None:
+    throttle = LoginThrottle(database(), clock=Clock())
+    for _ in range(4):
+        throttle.failed("ip:203.0.113.7", "user:staff")
+    throttle.failed("ip:198.51.100.2", "user:other")
+    throttle.succeeded("ip:203.0.113.7", "user:staff")
+    assert [r["key_hash"] for r in _failure_rows(throttle.store)] == [
+        _sha256("ip:198.51.100.2"),
+        _sha256("user:other"),
+    ]
+    for _ in range(4):
+        throttle.failed("ip:203.0.113.7", "user:staff")
+    assert throttle.retry_after("ip:203.0.113.7", "user:staff") == 0
+
+
+def test_failures_outside_the_window_are_deleted_when_one_is_written(
+    database: Callable[[], GapStore],
+) -> None:
+    clock = Clock()
+    throttle = LoginThrottle(database(), clock=clock)
+    throttle.failed("ip:203.0.113.7", "user:staff")
+    clock.advance(60)
+    throttle.failed("user:staff")
+    clock.advance(FAILURE_WINDOW_S - 60)  # the first two rows are out of the window now
+    throttle.failed("user:other")
+    rows = _failure_rows(throttle.store)
+    assert [(r["key_hash"], r["failed_at"]) for r in rows] == [
+        (_sha256("user:staff"), clock.now - WINDOW + dt.timedelta(seconds=60)),
+        (_sha256("user:other"), clock.now),
+    ]
+    clock.advance(FAILURE_WINDOW_S)
+    assert throttle.purge_expired() == 2 and _failure_rows(throttle.store) == []
+
+
+def test_the_throttle_stores_only_the_sha256_of_the_address_and_user_name(
+    database: Callable[[], GapStore],
+) -> None:
+    gap_store = database()
+    clock = Clock()
+    LoginThrottle(gap_store, clock=clock).failed("ip:203.0.113.7", "user:mallory")
+    rows = _failure_rows(gap_store)
+    assert [(r["key_hash"], r["failed_at"]) for r in rows] == [
+        (_sha256("ip:203.0.113.7"), clock.now),
+        (_sha256("user:mallory"), clock.now),
+    ]
+    assert set(rows[0]) == {"id", "key_hash", "failed_at"}
+    for row in rows:
+        assert all(
+            raw not in str(value) for raw in ("203.0.113.7", "mallory") for value in row.values()
+        )
+
+
+def test_the_throttle_says_so_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    (tmp_path / "missing").write_text("not a directory")  # the database cannot be opened
+    down = GapStore(f"sqlite:///{tmp_path / 'missing' / 'gaps.db'}", tmp_path / "spool.jsonl")
+    throttle = LoginThrottle(down)
+    for call in (throttle.retry_after, throttle.failed, throttle.succeeded):
+        with pytest.raises(ThrottleUnavailable):
+            call("ip:203.0.113.7", "user:staff")
+    assert issubclass(ThrottleUnavailable, StaffDatabaseUnavailable)
+    assert issubclass(SessionsUnavailable, StaffDatabaseUnavailable)

@@ -5,7 +5,10 @@ created by the Alembic migrations in ``alembic/``). ``uid`` is chosen when the s
 so that writing a record twice (spool replay, retries) can never create a duplicate.
 
 The same database holds :data:`staff_sessions`, the dashboard's log-in sessions
-(:mod:`bot.web.sessions`): one row per session, keyed by the SHA-256 of its token.
+(:mod:`bot.web.sessions`): one row per session, keyed by the SHA-256 of its token; and
+:data:`staff_login_failures`, the wrong passwords its log-in throttle counts
+(:mod:`bot.web.throttle`): one row per failure and key, with the SHA-256 of the key (a client
+address or a user name), never the key itself.
 """
 
 from __future__ import annotations
@@ -124,6 +127,15 @@ staff_sessions = sa.Table(
     sa.Column("csrf", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),  # UTC, like every time in the database
     sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
+)
+
+staff_login_failures = sa.Table(
+    "staff_login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key_hash", sa.String(64), nullable=False),  # hex SHA-256, never the address or name
+    sa.Column("failed_at", sa.DateTime, nullable=False, index=True),  # UTC
+    sa.Index("ix_staff_login_failures_key_hash_failed_at", "key_hash", "failed_at"),
 )
 
 

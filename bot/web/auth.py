@@ -5,9 +5,10 @@
 - Sessions are kept in the database (:mod:`bot.web.sessions`), so a restart does not log staff
   out; the cookie carries only a random token, the database only its SHA-256 hash.
 - Every session has its own CSRF token; every form that changes something sends it back.
-- Wrong passwords are throttled per client address and per user name: after
-  :data:`MAX_FAILURES` failures within :data:`FAILURE_WINDOW_S`, logins are refused until the
-  window has passed.
+- Wrong passwords are throttled per client address and per user name by
+  :class:`bot.web.throttle.LoginThrottle`, which counts them in the database (one limit for every
+  web process, kept across restarts): after ``MAX_FAILURES`` failures within ``FAILURE_WINDOW_S``
+  (5 in 15 minutes), logins are refused until the window has passed.
 """
 
 from __future__ import annotations
@@ -18,13 +19,8 @@ import hashlib
 import hmac
 import secrets
 import sys
-import time
-from collections import deque
-from dataclasses import dataclass, field
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 15 * 60
 
 
 def _b64(data: bytes) -> str:
@@ -69,41 +65,8 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(digest, _unb64(expected))
 
 
-@dataclass
-class LoginThrottle:
-    """Counts wrong passwords per key (client address, user name) in a sliding window."""
-
-    max_failures: int = MAX_FAILURES
-    window_s: float = FAILURE_WINDOW_S
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
-
-    def retry_after(self, *keys: str) -> float:
-        """Seconds until a login may be tried again for these keys (0 if allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        for key in keys:
-            times = self._recent(key, now)
-            if len(times) >= self.max_failures:
-                wait = max(wait, times[0] + self.window_s - now)
-        return wait
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            self._recent(key, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
-
-
 def same_token(given: str | None, expected: str) -> bool:
+    """Whether ``given`` is ``expected`` (constant-time; False when nothing was given)."""
     return bool(given) and hmac.compare_digest(str(given), expected)
 
 

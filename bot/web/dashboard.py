@@ -19,9 +19,10 @@ those routes answer 503 and say what to set. ``DASHBOARD_SESSION_HOURS`` (defaul
 ``DASHBOARD_SECURE_COOKIE`` (``true`` behind HTTPS). User text is hostile: every page is a Jinja2
 template with autoescaping; nothing user-written reaches a script or an attribute unescaped.
 
-Log-in sessions live in the gap store's database (:mod:`bot.web.sessions`), so they survive a
-restart and work across several web processes. When that database cannot be reached, logging in
-(and every staff page) answers 503 and says so.
+Log-in sessions (:mod:`bot.web.sessions`) and the wrong passwords the log-in throttle counts
+(:mod:`bot.web.throttle`) live in the gap store's database, so they survive a restart and are shared
+by several web processes. When that database cannot be reached, logging in (and every staff page)
+answers 503 and says so.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ from bot.gaps.store import GapFilters, GapStore
 from bot.web import auth
 from bot.web.charts import trend_chart, weekly_counts
 from bot.web.exports import INTENT_NAME, to_csv, to_nlu_yaml
-from bot.web.sessions import Sessions, SessionsUnavailable
+from bot.web.sessions import Sessions
+from bot.web.staff_db import StaffDatabaseUnavailable
+from bot.web.throttle import LoginThrottle
 
 log = logging.getLogger("bot.web.dashboard")
 
@@ -120,7 +123,7 @@ class Dashboard:
     store: GapStore
     settings: StaffSettings
     sessions: Sessions
-    throttle: auth.LoginThrottle
+    throttle: LoginThrottle
     templates: jinja2.Environment
 
 
@@ -189,7 +192,7 @@ def staff_only(handler: Handler) -> Handler:
             )
         try:
             session = await _in_thread(dash.sessions.get, request.cookies.get(SESSION_COOKIE))
-        except SessionsUnavailable as exc:
+        except StaffDatabaseUnavailable as exc:
             return _db_down(request, exc)
         if session is None:
             raise web.HTTPSeeOther("/staff/login")
@@ -204,7 +207,7 @@ def staff_only(handler: Handler) -> Handler:
     return wrapped
 
 
-def _db_down(request: web.Request, exc: SessionsUnavailable) -> web.Response:
+def _db_down(request: web.Request, exc: StaffDatabaseUnavailable) -> web.Response:
     log.error("staff sessions unavailable (%s)", exc)
     return _render(request, "message.html", 503, title="Database unavailable", message=MSG_DB_DOWN)
 
@@ -246,23 +249,23 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_form(request, MSG_CSRF, 403)
     user = _field(form, "user").strip()[:100]
     keys = (f"ip:{_client(request)}", f"user:{user.lower()}")
-    wait = dash.throttle.retry_after(*keys)
-    if wait > 0:
-        log.warning("staff login throttled for %s", _client(request))
-        minutes = max(1, int(wait // 60) + 1)
-        return _login_form(request, MSG_THROTTLED.format(minutes=minutes), 429)
-    password = _field(form, "password")
-    user_ok = hmac.compare_digest(user.encode(), dash.settings.user.encode())
-    password_ok = await _in_thread(auth.verify_password, password, dash.settings.password_hash)
-    if not (user_ok and password_ok):
-        dash.throttle.failed(*keys)
-        log.warning("staff login failed from %s", _client(request))
-        return _login_form(request, MSG_WRONG, 401)
-    dash.throttle.succeeded(*keys)
     try:
+        wait = await _in_thread(dash.throttle.retry_after, *keys)
+        if wait > 0:
+            log.warning("staff login throttled for %s", _client(request))
+            minutes = max(1, int(wait // 60) + 1)
+            return _login_form(request, MSG_THROTTLED.format(minutes=minutes), 429)
+        password = _field(form, "password")
+        user_ok = hmac.compare_digest(user.encode(), dash.settings.user.encode())
+        password_ok = await _in_thread(auth.verify_password, password, dash.settings.password_hash)
+        if not (user_ok and password_ok):
+            await _in_thread(dash.throttle.failed, *keys)
+            log.warning("staff login failed from %s", _client(request))
+            return _login_form(request, MSG_WRONG, 401)
+        await _in_thread(dash.throttle.succeeded, *keys)
         token, _ = await _in_thread(dash.sessions.create, user)
-    except SessionsUnavailable as exc:
-        log.error("staff login impossible: session database unavailable (%s)", exc)
+    except StaffDatabaseUnavailable as exc:
+        log.error("staff login impossible: database unavailable (%s)", exc)
         return _login_form(request, MSG_DB_DOWN, 503)
     log.info("staff login succeeded")
     response = web.HTTPSeeOther("/staff")
@@ -283,7 +286,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     try:
         await _in_thread(_dash(request).sessions.end, request.cookies.get(SESSION_COOKIE))
-    except SessionsUnavailable as exc:
+    except StaffDatabaseUnavailable as exc:
         return _db_down(request, exc)
     response = web.HTTPSeeOther("/staff/login")
     response.del_cookie(SESSION_COOKIE, path="/staff")
@@ -607,7 +610,7 @@ def mount(
         store=store,
         settings=settings,
         sessions=Sessions(store, lifetime_s=settings.session_hours * 3600),
-        throttle=auth.LoginThrottle(),
+        throttle=LoginThrottle(store),
         templates=_environment(),
     )
     app[DASHBOARD_KEY] = dash

@@ -18,21 +18,21 @@ import contextlib
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.gaps.model import staff_sessions, utcnow
 from bot.gaps.store import GapStore
+from bot.web.staff_db import StaffDatabaseUnavailable, transaction
 
 PURGE_EVERY = dt.timedelta(minutes=10)
 MAX_TOKEN_CHARS = 200  # a token is 43 characters; anything much longer is not one of ours
 
 
-class SessionsUnavailable(Exception):
+class SessionsUnavailable(StaffDatabaseUnavailable):
     """The sessions' database could not be reached (or migrated)."""
 
 
@@ -64,14 +64,8 @@ class Sessions:
         self.clock = clock
         self._next_purge: dt.datetime | None = None
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        try:
-            self.store.ensure_schema()
-            with self.store.engine.begin() as conn:
-                yield conn
-        except (SQLAlchemyError, OSError) as exc:
-            raise SessionsUnavailable(type(exc).__name__) from exc
+    def _transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        return transaction(self.store, SessionsUnavailable)
 
     def create(self, user: str) -> tuple[str, Session]:
         """Start a session for ``user``; return the token for the cookie and the session."""

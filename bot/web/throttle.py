@@ -1,0 +1,116 @@
+"""The dashboard's log-in throttle, kept in the gap store's database (``staff_login_failures``).
+
+Wrong passwords are counted per key — the client's address (``ip:…``) and the user name typed
+(``user:…``) — in a sliding window: once either key has :data:`MAX_FAILURES` failures within
+:data:`FAILURE_WINDOW_S`, log-in is refused (even with the right password) until enough of them
+have left the window. A successful log-in clears the failures of both its keys. The counts live in
+the database, so every web process on it applies one shared limit and a restart does not reset it.
+
+A key is personal data (an address, a name): the table keeps only its SHA-256 (hex), with the UTC
+wall-clock time of the failure. Rows older than the window are deleted whenever a failure or a
+success is written, and by a check at most every :data:`PURGE_EVERY`.
+
+When the database cannot be reached every method raises :class:`ThrottleUnavailable`: there is no
+fallback to memory, which would give each process a limit of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.gaps.model import staff_login_failures, utcnow
+from bot.gaps.store import GapStore
+from bot.web.staff_db import StaffDatabaseUnavailable, transaction
+
+MAX_FAILURES = 5
+FAILURE_WINDOW_S = 15 * 60
+PURGE_EVERY = dt.timedelta(minutes=10)
+
+_failures = staff_login_failures.c
+
+
+class ThrottleUnavailable(StaffDatabaseUnavailable):
+    """The log-in throttle's database could not be reached (or migrated)."""
+
+
+def key_hash(key: str) -> str:
+    """What the table stores instead of a key (address or user name): its SHA-256, in hex."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class LoginThrottle:
+    """Wrong passwords per key (client address, user name) in a sliding window, in the database."""
+
+    def __init__(
+        self,
+        store: GapStore,
+        max_failures: int = MAX_FAILURES,
+        window_s: float = FAILURE_WINDOW_S,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        if max_failures < 1:
+            raise ValueError("max_failures must be at least 1")
+        self.store = store
+        self.max_failures = max_failures
+        self.window = dt.timedelta(seconds=window_s)
+        self.clock = clock
+        self._next_purge: dt.datetime | None = None
+
+    def retry_after(self, *keys: str) -> float:
+        """Seconds until a log-in may be tried again for these keys (0 if allowed now)."""
+        now = self.clock()
+        since = now - self.window
+        wait = dt.timedelta(0)
+        with transaction(self.store, ThrottleUnavailable) as conn:
+            if self._next_purge is None or now >= self._next_purge:
+                self._purge(conn, now)
+            for key in keys:
+                # The oldest of the newest ``max_failures`` failures: once it has left the window,
+                # fewer than ``max_failures`` remain in it.
+                blocking = conn.scalar(
+                    sa.select(_failures.failed_at)
+                    .where(_failures.key_hash == key_hash(key), _failures.failed_at > since)
+                    .order_by(_failures.failed_at.desc())
+                    .limit(1)
+                    .offset(self.max_failures - 1)
+                )
+                if blocking is not None:
+                    wait = max(wait, blocking + self.window - now)
+        return wait.total_seconds()
+
+    def failed(self, *keys: str) -> None:
+        """Count one wrong password for each key (and delete the failures outside the window)."""
+        now = self.clock()
+        with transaction(self.store, ThrottleUnavailable) as conn:
+            self._purge(conn, now)
+            if keys:
+                conn.execute(
+                    sa.insert(staff_login_failures),
+                    [{"key_hash": key_hash(key), "failed_at": now} for key in keys],
+                )
+
+    def succeeded(self, *keys: str) -> None:
+        """Forget the failures of these keys after a successful log-in."""
+        now = self.clock()
+        with transaction(self.store, ThrottleUnavailable) as conn:
+            self._purge(conn, now)
+            if keys:
+                hashes = [key_hash(key) for key in keys]
+                conn.execute(sa.delete(staff_login_failures).where(_failures.key_hash.in_(hashes)))
+
+    def purge_expired(self) -> int:
+        """Delete every failure outside the window now; return how many there were."""
+        with transaction(self.store, ThrottleUnavailable) as conn:
+            return self._purge(conn, self.clock())
+
+    def _purge(self, conn: Connection, now: dt.datetime) -> int:
+        result = conn.execute(
+            sa.delete(staff_login_failures).where(_failures.failed_at <= now - self.window)
+        )
+        self._next_purge = now + PURGE_EVERY
+        return int(result.rowcount or 0)

@@ -39,6 +39,7 @@ REQUIRED_UI_TEXTS = (
     "out_of_scope",
     "not_answered",
     "non_text",
+    "handling_failed",
     "source_label",
     "feedback_prompt",
 )

@@ -23,6 +23,7 @@ UI_TEXTS = {
         "menu_button",
         "not_answered",
         "non_text",
+        "handling_failed",
         "source_label",
         "feedback_prompt",
     )

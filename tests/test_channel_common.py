@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.utils.io import read_config_file
+from sanic import Blueprint
 
-from bot.channels import messenger, telegram
+from bot.channels import messenger, telegram, webhook
 from bot.channels.common import (
     MAX_RETRY_AFTER_S,
     LanguageMemory,
@@ -41,6 +42,7 @@ from bot.channels.store import ChannelStore
 from bot.channels.telegram import TelegramInput
 from bot.channels.webhook import WebhookInput
 from bot.knowledge import configured_knowledge
+from tests.fakes.servers import FakeGraph, message_to
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,6 +219,9 @@ async def test_a_success_or_a_permanent_failure_ends_the_retries_at_once(
 class _Webhook(WebhookInput):
     CHANNEL = "unit"
 
+    def add_routes(self, hook: Blueprint, on_new_message: object) -> None:
+        """No platform routes: only the base's health route and listener."""
+
 
 class _OtherWebhook(WebhookInput):
     CHANNEL = "other"
@@ -289,6 +294,103 @@ async def test_a_message_without_text_gets_the_text_only_reply_in_the_users_lang
     assert rasa.received == []
     text = configured_knowledge().text("non_text", lang)
     assert output.messages == [{"recipient_id": "5", "text": text}]
+
+
+class _BrokenRasa:
+    """Rasa failing on every message (its tracker store down, say)."""
+
+    async def __call__(self, message: UserMessage) -> None:
+        raise RuntimeError("tracker store unavailable")
+
+
+class _DeafOutput(CollectingOutputChannel):
+    """An output channel whose platform refuses every message."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: object) -> None:
+        raise ConnectionError("platform down")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("how much is maternity pay? call 012 345 678", "en"), ("ប្រាក់មាតុភាព", "km")]
+)
+async def test_a_message_the_bot_fails_on_gets_an_apology_in_the_users_language(
+    text: str, lang: str
+) -> None:
+    channel, output = _Webhook(":memory:", "k"), CollectingOutputChannel()
+    event = messenger.Incoming("u9", "m_9", text, visible_text=text)
+
+    with pytest.raises(RuntimeError, match="tracker store unavailable"):
+        await channel.hand_off(event, output, _BrokenRasa(), "m_9")
+
+    apology = configured_knowledge().text("handling_failed", lang)
+    assert output.messages == [{"recipient_id": "u9", "text": apology}]
+    assert "1286" in apology
+
+
+async def test_an_apology_the_platform_refuses_is_logged_and_the_failure_still_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    channel = _Webhook(":memory:", "k")
+    event = messenger.Incoming("u9", "m_9", "my phone is 012 345 678", visible_text=None)
+
+    with pytest.raises(RuntimeError, match="tracker store unavailable"):
+        await channel.hand_off(event, _DeafOutput(), _BrokenRasa(), "m_9")
+
+    assert "apology not delivered" in caplog.text
+    assert "012 345 678" not in caplog.text and "u9" not in caplog.text
+
+
+async def test_messenger_event_the_bot_fails_on_is_apologised_for_through_the_graph_api(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    graph = FakeGraph("tok").start()
+    try:
+        settings = MessengerSettings("tok", "secret", "verify", graph.url, str(tmp_path / "c.db"))
+        channel = MessengerInput(settings)
+        events = [messenger.Incoming("psid-1", "m_1", "សួស្តី", visible_text="សួស្តី")]
+
+        await channel.handle(events, _BrokenRasa())
+
+        sent = [c.body["message"] for c in graph.wait_for(message_to("psid-1"), 1)]
+        assert sent == [{"text": configured_knowledge().text("handling_failed", "km")}]
+        assert "messenger event failed" in caplog.text and "psid-1" not in caplog.text
+    finally:
+        graph.stop()
+
+
+async def test_shutdown_waits_for_accepted_events_registered_as_a_server_listener() -> None:
+    channel = _Webhook(":memory:", "k")
+    hook = channel.blueprint(_Rasa())
+    listeners = {
+        (future.listener, future.event) for future in getattr(hook, "_future_listeners", [])
+    }
+    assert (channel.drain_before_stop, "before_server_stop") in listeners
+
+    done: list[str] = []
+
+    async def slow() -> None:
+        await asyncio.sleep(0.05)
+        done.append("answered")
+
+    channel.schedule(slow())
+    await channel.drain_before_stop(None, None)
+
+    assert done == ["answered"]
+
+
+async def test_shutdown_gives_up_on_an_event_that_never_finishes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(webhook, "DRAIN_TIMEOUT_S", 0.05)
+    channel = _Webhook(":memory:", "k")
+    stuck = asyncio.Event()
+    channel.schedule(stuck.wait())
+
+    await channel.drain_before_stop(None, None)
+
+    assert "1 event(s) unfinished at shutdown" in caplog.text
+    stuck.set()
+    await channel.drain()
 
 
 async def test_handling_runs_in_the_background_and_drain_waits_for_all_of_it() -> None:

@@ -13,6 +13,7 @@ so the number of typing indicators (one per handled event) proves what was proce
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -542,3 +543,24 @@ def test_rasa_server_refuses_to_start_a_channel_whose_secret_is_missing(
     assert "refuses to start" in done.stdout + done.stderr
     assert "MESSENGER_APP_SECRET" in done.stdout + done.stderr
     assert PAGE_TOKEN not in done.stdout + done.stderr
+
+
+def test_messages_accepted_just_before_a_shutdown_are_still_answered(
+    trained_model: Path, tmp_path: Path, graph: FakeGraph
+) -> None:
+    env = {
+        "MESSENGER_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+        "MESSENGER_APP_SECRET": APP_SECRET,
+        "MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
+        "MESSENGER_GRAPH_URL": graph.url,
+    }
+    senders = [p.unique("psid-shutdown-") for _ in range(3)]
+    with rasa_stack(trained_model, tmp_path, env) as running:
+        for psid in senders:
+            body = p.messenger_body([p.text_event(psid, "hello", mid=f"m-{psid}")])
+            assert fb_post(running, body).status_code == 200
+        running.rasa.send_signal(signal.SIGINT)  # Ctrl-C, as `make run` stops it
+        running.rasa.wait(timeout=60)
+
+    for psid in senders:  # without the drain on shutdown none of them was answered
+        assert fb_replies(graph, psid, 2)[0]["text"] == KB.text("greet", "en")

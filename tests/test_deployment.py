@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.channels.webhook import DRAIN_TIMEOUT_S
 from tests.conftest import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
@@ -147,6 +148,13 @@ def test_rasa_service_enables_channels_through_the_credentials_generator() -> No
     assert "scripts/credentials.py" in copied
     for name in ("MESSENGER_APP_SECRET", "TELEGRAM_WEBHOOK_SECRET"):
         assert name in SERVICES["rasa"]["environment"]
+
+
+def test_rasa_gets_signals_and_time_to_finish_accepted_messages_before_it_is_killed() -> None:
+    command = " ".join(SERVICES["rasa"]["command"])
+    assert "&& exec rasa run" in command  # the signal reaches Rasa, not the shell
+    grace = re.fullmatch(r"(\d+)s", SERVICES["rasa"]["stop_grace_period"])
+    assert grace is not None and int(grace.group(1)) > DRAIN_TIMEOUT_S
 
 
 def test_telemetry_is_off_in_every_rasa_process() -> None:

@@ -64,11 +64,6 @@ class ChannelStore:
         self._count_write()
         return inserted
 
-    def forget(self, key: str) -> None:
-        """Forget a delivery, so that the platform's next retry of it is handled again."""
-        with self._lock:
-            self._db.execute("DELETE FROM seen WHERE key = ?", (key,))
-
     def payload_key(self, payload: str, prefix: str = "p:") -> str:
         """A short, stable key for ``payload``, stored so that ``payload_for`` can map it back."""
         key = prefix + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]

@@ -3,7 +3,10 @@
 - The delivery store, opened on first use, and de-duplication keys namespaced by channel.
 - The hand-off of one user message to Rasa, or, for a message without text, the "text only"
   reply in the sender's language.
-- Handling in the background, so that the webhook answers the platform at once, and ``drain``.
+- Handling in the background, so that the webhook answers the platform at once; on shutdown the
+  server waits (``drain``, at most ``DRAIN_TIMEOUT_S``) for the events already accepted.
+- A message the bot fails on (tracker store down, a bug) gets an apology asking the user to send
+  it again, in their language, instead of silence; the failure is logged without user text.
 - The blueprint with its health route (``GET /``); each platform adds its webhook routes.
 
 Logs carry keyed hashes of ids (``log_id``), never user text.
@@ -12,6 +15,7 @@ Logs carry keyed hashes of ids (``log_id``), never user text.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol
 
@@ -25,6 +29,9 @@ from bot.channels.store import ChannelStore
 from bot.knowledge import configured_knowledge
 
 MAX_BODY_BYTES = 1_000_000  # a webhook body larger than this is refused (413)
+DRAIN_TIMEOUT_S = 20.0  # on shutdown, how long to wait for events already accepted
+
+logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -90,11 +97,25 @@ class WebhookInput(InputChannel):
             await output.send_text_message(sender, configured_knowledge().text("non_text", lang))
             return
         self.languages.note(sender, event.visible_text or event.text)
-        await on_new_message(
-            UserMessage(
-                event.text, output, sender, input_channel=self.name(), message_id=message_id
+        try:
+            await on_new_message(
+                UserMessage(
+                    event.text, output, sender, input_channel=self.name(), message_id=message_id
+                )
             )
-        )
+        except Exception:
+            await self._apologise(sender, output)
+            raise
+
+    async def _apologise(self, sender: str, output: OutputChannel) -> None:
+        """Tell the user that their message was not answered and should be sent again."""
+        lang = self.languages.language(sender)
+        try:
+            await output.send_text_message(
+                sender, configured_knowledge().text("handling_failed", lang)
+            )
+        except Exception:
+            logger.warning("%s: apology not delivered: sender=%s", self.name(), self.log_id(sender))
 
     def schedule(self, coro: Awaitable[None]) -> None:
         """Run ``coro`` in the background, so that the webhook can answer the platform at once."""
@@ -107,6 +128,19 @@ class WebhookInput(InputChannel):
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def drain_before_stop(self, *_: Any) -> None:
+        """Sanic ``before_server_stop`` listener: let accepted events finish (bounded wait)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DRAIN_TIMEOUT_S
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                logger.warning(
+                    "%s: %d event(s) unfinished at shutdown", self.name(), len(self._tasks)
+                )
+                return
+            await asyncio.wait(list(self._tasks), timeout=remaining)
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook = Blueprint(f"nssf_{self.name()}_webhook", type(self).__module__)
 
@@ -114,6 +148,7 @@ class WebhookInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        hook.listener("before_server_stop")(self.drain_before_stop)
         self.add_routes(hook, on_new_message)
         return hook
 

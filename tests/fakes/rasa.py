@@ -73,6 +73,7 @@ class RasaStack:
     url: str
     env: dict[str, str]
     rasa_log: Path
+    rasa: subprocess.Popen  # the Rasa server process (to stop it in a test)
 
 
 @contextmanager
@@ -134,7 +135,7 @@ def rasa_stack(model: Path, tmp: Path, extra_env: Mapping[str, str]) -> Iterator
         _wait(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
         url = f"http://127.0.0.1:{rasa_port}"
         _wait(f"{url}/", procs[1], rasa_log, 300)
-        yield RasaStack(url, env, rasa_log)
+        yield RasaStack(url, env, rasa_log, procs[1])
     finally:
         for proc in procs:
             proc.terminate()

@@ -4,6 +4,8 @@ not nag."""
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionFeedback, offer_feedback, should_offer_feedback
 from actions.unresolved import ActionUnresolved, record_cannot_tell
-from bot.gaps.capture import GapRecorder
+from bot.gaps.capture import GapRecorder, hmac_key
 from bot.gaps.model import GapRecord
 from bot.gaps.store import GapStore
 from tests.gaps_support import TEST_KEY, recorder, small_kb, sqlite_store  # noqa: F401
@@ -299,3 +301,45 @@ def test_feedback_is_not_offered_again_within_three_messages() -> None:
 def test_feedback_is_not_offered_in_reply_to_a_vote() -> None:
     t = conversation(user('/feedback{"helpful":"yes"}', "feedback"))
     assert not should_offer_feedback(t)
+
+
+# --- the conversation-key secret ---------------------------------------------------------------
+
+
+def test_the_key_comes_from_the_environment_and_no_file_is_written(tmp_path: Path) -> None:
+    dev = tmp_path / "var" / "gaps-hmac.key"
+    assert hmac_key({"GAPS_HMAC_KEY": " from-env \n"}, dev) == b"from-env"
+    assert not dev.exists()
+
+
+def test_without_one_a_private_local_key_is_created_once_and_reused(tmp_path: Path) -> None:
+    dev = tmp_path / "var" / "gaps-hmac.key"
+    first = hmac_key({}, dev)
+    assert len(first) == 64 and stat.S_IMODE(os.stat(dev).st_mode) == 0o600
+    assert hmac_key({"GAPS_HMAC_KEY": "  "}, dev) == first  # blank counts as unset
+
+
+def test_processes_starting_together_all_get_the_same_local_key(tmp_path: Path) -> None:
+    dev = tmp_path / "gaps-hmac.key"
+    keys: list[bytes] = []
+    start = threading.Barrier(8)
+
+    def read() -> None:
+        start.wait()
+        keys.append(hmac_key({}, dev))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == 8 and len(set(keys)) == 1 and keys[0] == dev.read_bytes().strip()
+
+
+def test_a_key_file_another_process_is_still_writing_is_waited_for(tmp_path: Path) -> None:
+    dev = tmp_path / "gaps-hmac.key"
+    dev.write_bytes(b"")  # created, not written yet
+    timer = threading.Timer(0.05, lambda: dev.write_bytes(b"written-by-the-other-process"))
+    timer.start()
+    assert hmac_key({}, dev) == b"written-by-the-other-process"
+    timer.join()

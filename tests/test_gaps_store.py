@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -114,7 +115,7 @@ def test_the_login_failures_migration_upgrades_a_0002_database_and_reverts(
         "ix_staff_login_failures_failed_at": ["failed_at"],
     }
     assert _version(store) == "0003"
-    LoginThrottle(store).failed("ip:192.0.2.1")  # the upgraded table takes failures again
+    LoginThrottle(store, SECRET).failed("ip:192.0.2.1")  # the upgraded table takes failures again
     assert len(_failure_rows(store)) == 1
     assert [r.text for r in store.list()] == ["asked before the upgrade"]
     assert Sessions(store).get(token) is not None
@@ -475,15 +476,20 @@ def _failure_rows(gap_store: GapStore) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
+SECRET = b"throttle secret for tests"
+
+
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    """HMAC-SHA-256 under the tests' throttle secret, computed here (not by the module)."""
+    return hmac.new(SECRET, text.encode(), hashlib.sha256).hexdigest()
 
 
 def test_five_failures_on_one_process_throttle_log_in_on_another(
     database: Callable[[], GapStore],
 ) -> None:
     clock = Clock()
-    one, two = LoginThrottle(database(), clock=clock), LoginThrottle(database(), clock=clock)
+    one = LoginThrottle(database(), SECRET, clock=clock)
+    two = LoginThrottle(database(), SECRET, clock=clock)
     keys = ("ip:203.0.113.7", "user:staff")
     for _ in range(4):
         one.failed(*keys)
@@ -494,7 +500,7 @@ def test_five_failures_on_one_process_throttle_log_in_on_another(
 
 
 def test_failures_count_per_address_and_per_user_name(database: Callable[[], GapStore]) -> None:
-    throttle = LoginThrottle(database(), clock=Clock())
+    throttle = LoginThrottle(database(), SECRET, clock=Clock())
     for _ in range(5):
         throttle.failed("ip:203.0.113.7", "user:staff")
     assert throttle.retry_after("ip:203.0.113.7", "user:someone-else") > 0  # same address
@@ -504,7 +510,7 @@ def test_failures_count_per_address_and_per_user_name(database: Callable[[], Gap
 
 def test_the_window_slides_with_the_clock(database: Callable[[], GapStore]) -> None:
     clock = Clock()
-    throttle = LoginThrottle(database(), clock=clock)
+    throttle = LoginThrottle(database(), SECRET, clock=clock)
     for _ in range(5):  # one failure a minute, at 0, 1, 2, 3 and 4 minutes
         throttle.failed("user:staff")
         clock.advance(60)
@@ -521,7 +527,7 @@ def test_the_window_slides_with_the_clock(database: Callable[[], GapStore]) -> N
 def test_a_success_clears_the_failures_of_the_address_and_the_user_name(
     database: Callable[[], GapStore],
 ) -> None:
-    throttle = LoginThrottle(database(), clock=Clock())
+    throttle = LoginThrottle(database(), SECRET, clock=Clock())
     for _ in range(4):
         throttle.failed("ip:203.0.113.7", "user:staff")
     throttle.failed("ip:198.51.100.2", "user:other")
@@ -539,7 +545,7 @@ def test_failures_outside_the_window_are_deleted_when_one_is_written(
     database: Callable[[], GapStore],
 ) -> None:
     clock = Clock()
-    throttle = LoginThrottle(database(), clock=clock)
+    throttle = LoginThrottle(database(), SECRET, clock=clock)
     throttle.failed("ip:203.0.113.7", "user:staff")
     clock.advance(60)
     throttle.failed("user:staff")
@@ -554,12 +560,12 @@ def test_failures_outside_the_window_are_deleted_when_one_is_written(
     assert throttle.purge_expired() == 2 and _failure_rows(throttle.store) == []
 
 
-def test_the_throttle_stores_only_the_sha256_of_the_address_and_user_name(
+def test_the_throttle_stores_only_a_keyed_hash_of_the_address_and_user_name(
     database: Callable[[], GapStore],
 ) -> None:
     gap_store = database()
     clock = Clock()
-    LoginThrottle(gap_store, clock=clock).failed("ip:203.0.113.7", "user:mallory")
+    LoginThrottle(gap_store, SECRET, clock=clock).failed("ip:203.0.113.7", "user:mallory")
     rows = _failure_rows(gap_store)
     assert [(r["key_hash"], r["failed_at"]) for r in rows] == [
         (_sha256("ip:203.0.113.7"), clock.now),
@@ -572,10 +578,26 @@ def test_the_throttle_stores_only_the_sha256_of_the_address_and_user_name(
         )
 
 
+def test_throttles_with_another_secret_neither_share_nor_reveal_failures(
+    database: Callable[[], GapStore],
+) -> None:
+    clock = Clock()
+    ours = LoginThrottle(database(), SECRET, clock=clock)
+    for _ in range(5):
+        ours.failed("ip:203.0.113.7")
+    other = LoginThrottle(database(), b"another deployment's secret", clock=clock)
+    assert ours.retry_after("ip:203.0.113.7") > 0
+    assert other.retry_after("ip:203.0.113.7") == 0
+    plain = hashlib.sha256(b"ip:203.0.113.7").hexdigest()
+    assert plain not in {r["key_hash"] for r in _failure_rows(ours.store)}
+    with pytest.raises(ValueError, match="secret"):
+        LoginThrottle(database(), b"")
+
+
 def test_the_throttle_says_so_when_the_database_is_unreachable(tmp_path: Path) -> None:
     (tmp_path / "missing").write_text("not a directory")  # the database cannot be opened
     down = GapStore(f"sqlite:///{tmp_path / 'missing' / 'gaps.db'}", tmp_path / "spool.jsonl")
-    throttle = LoginThrottle(down)
+    throttle = LoginThrottle(down, SECRET)
     for call in (throttle.retry_after, throttle.failed, throttle.succeeded):
         with pytest.raises(ThrottleUnavailable):
             call("ip:203.0.113.7", "user:staff")

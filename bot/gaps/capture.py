@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -40,15 +41,28 @@ def hmac_key(environ: dict[str, str] | None = None, dev_file: Path = DEV_KEY_FIL
     if configured:
         return configured.encode("utf-8")
     try:
-        return dev_file.read_bytes().strip()
+        return dev_file.read_bytes().strip() or _read_created_key(dev_file)
     except FileNotFoundError:
         dev_file.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
-        fd = os.open(dev_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(dev_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process (web app, action server) created it first
+            return _read_created_key(dev_file)
         with os.fdopen(fd, "w") as out:
             out.write(key)
         log.warning("GAPS_HMAC_KEY is not set; created a local key in %s", dev_file)
         return key.encode("utf-8")
+
+
+def _read_created_key(path: Path, attempts: int = 50) -> bytes:
+    """The key another process has just created (it may not have written it yet)."""
+    for _ in range(attempts):
+        key = path.read_bytes().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} stays empty; delete it to create a new key")
 
 
 def channel_name(input_channel: str | None) -> str:

@@ -44,7 +44,9 @@ from urllib.parse import urlencode
 import jinja2
 import yaml
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.gaps.capture import hmac_key
 from bot.gaps.clustering import Cluster, cluster
 from bot.gaps.model import OPEN_STATUSES, REASONS, STATUSES, GapRecord
 from bot.gaps.store import GapFilters, GapStore
@@ -53,7 +55,7 @@ from bot.web.charts import trend_chart, weekly_counts
 from bot.web.exports import INTENT_NAME, to_csv, to_nlu_yaml
 from bot.web.sessions import Sessions
 from bot.web.staff_db import StaffDatabaseUnavailable
-from bot.web.throttle import LoginThrottle
+from bot.web.throttle import LoginThrottle, throttle_secret
 
 log = logging.getLogger("bot.web.dashboard")
 
@@ -76,8 +78,8 @@ MSG_NOT_CONFIGURED = (
 )
 MSG_CSRF = "This form has expired. Please go back, reload the page and try again."
 MSG_DB_DOWN = (
-    "The database is unavailable, so staff log-in does not work right now. Please try again in a "
-    "few minutes; if it lasts, check that the database (DATABASE_URL) is running."
+    "The database is unavailable, so the dashboard cannot show or change anything now. Please "
+    "try again in a few minutes; if it lasts, check that the database (DATABASE_URL) is running."
 )
 
 
@@ -202,13 +204,16 @@ def staff_only(handler: Handler) -> Handler:
             if not auth.same_token(_field(form, "csrf"), session.csrf):
                 return _render(request, "message.html", 403, title="Expired form", message=MSG_CSRF)
             request["form"] = form
-        return await handler(request)
+        try:
+            return await handler(request)
+        except SQLAlchemyError as exc:  # the gap store failed after the session was checked
+            return _db_down(request, exc)
 
     return wrapped
 
 
-def _db_down(request: web.Request, exc: StaffDatabaseUnavailable) -> web.Response:
-    log.error("staff sessions unavailable (%s)", exc)
+def _db_down(request: web.Request, exc: Exception) -> web.Response:
+    log.error("staff database unavailable (%s)", type(exc).__name__)
     return _render(request, "message.html", 503, title="Database unavailable", message=MSG_DB_DOWN)
 
 
@@ -578,7 +583,11 @@ async def api_gaps(request: web.Request) -> web.StreamResponse:
         reason=q.get("reason") or None,
         language=q.get("language") or None,
     )
-    records = await _in_thread(_dash(request).store.list, filters, max(limit, 0))
+    try:
+        records = await _in_thread(_dash(request).store.list, filters, max(limit, 0))
+    except SQLAlchemyError as exc:
+        log.error("gaps API: database unavailable (%s)", type(exc).__name__)
+        return _api_error(503, "The gap database is unavailable; try again later.")
     return web.json_response(
         [gap_json(r) for r in records],
         headers={"Cache-Control": "no-store"},
@@ -610,7 +619,7 @@ def mount(
         store=store,
         settings=settings,
         sessions=Sessions(store, lifetime_s=settings.session_hours * 3600),
-        throttle=LoginThrottle(store),
+        throttle=LoginThrottle(store, throttle_secret(hmac_key())),
         templates=_environment(),
     )
     app[DASHBOARD_KEY] = dash

@@ -6,8 +6,10 @@ Wrong passwords are counted per key — the client's address (``ip:…``) and th
 have left the window. A successful log-in clears the failures of both its keys. The counts live in
 the database, so every web process on it applies one shared limit and a restart does not reset it.
 
-A key is personal data (an address, a name): the table keeps only its SHA-256 (hex), with the UTC
-wall-clock time of the failure. Rows older than the window are deleted whenever a failure or a
+A key is personal data (an address, a name): the table keeps only its HMAC-SHA-256 (hex) under a
+secret the web processes share (:func:`throttle_secret`, derived from ``GAPS_HMAC_KEY``), so that
+a copy of the table does not allow guessing the addresses back; with the UTC wall-clock time of
+the failure. Rows older than the window are deleted whenever a failure or a
 success is written, and by a check at most every :data:`PURGE_EVERY`.
 
 When the database cannot be reached every method raises :class:`ThrottleUnavailable`: there is no
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -38,9 +41,14 @@ class ThrottleUnavailable(StaffDatabaseUnavailable):
     """The log-in throttle's database could not be reached (or migrated)."""
 
 
-def key_hash(key: str) -> str:
-    """What the table stores instead of a key (address or user name): its SHA-256, in hex."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+def throttle_secret(gaps_key: bytes) -> bytes:
+    """The throttle's own secret, derived from the gap store's key (never used for both)."""
+    return hmac.new(gaps_key, b"nssf staff login throttle", hashlib.sha256).digest()
+
+
+def key_hash(key: str, secret: bytes) -> str:
+    """What the table stores instead of a key (address or user name): its HMAC-SHA-256, in hex."""
+    return hmac.new(secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class LoginThrottle:
@@ -49,13 +57,17 @@ class LoginThrottle:
     def __init__(
         self,
         store: GapStore,
+        secret: bytes,
         max_failures: int = MAX_FAILURES,
         window_s: float = FAILURE_WINDOW_S,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         if max_failures < 1:
             raise ValueError("max_failures must be at least 1")
+        if not secret:
+            raise ValueError("the throttle needs a secret")
         self.store = store
+        self._secret = secret
         self.max_failures = max_failures
         self.window = dt.timedelta(seconds=window_s)
         self.clock = clock
@@ -74,7 +86,7 @@ class LoginThrottle:
                 # fewer than ``max_failures`` remain in it.
                 blocking = conn.scalar(
                     sa.select(_failures.failed_at)
-                    .where(_failures.key_hash == key_hash(key), _failures.failed_at > since)
+                    .where(_failures.key_hash == self._hash(key), _failures.failed_at > since)
                     .order_by(_failures.failed_at.desc())
                     .limit(1)
                     .offset(self.max_failures - 1)
@@ -91,7 +103,7 @@ class LoginThrottle:
             if keys:
                 conn.execute(
                     sa.insert(staff_login_failures),
-                    [{"key_hash": key_hash(key), "failed_at": now} for key in keys],
+                    [{"key_hash": self._hash(key), "failed_at": now} for key in keys],
                 )
 
     def succeeded(self, *keys: str) -> None:
@@ -100,8 +112,11 @@ class LoginThrottle:
         with transaction(self.store, ThrottleUnavailable) as conn:
             self._purge(conn, now)
             if keys:
-                hashes = [key_hash(key) for key in keys]
+                hashes = [self._hash(key) for key in keys]
                 conn.execute(sa.delete(staff_login_failures).where(_failures.key_hash.in_(hashes)))
+
+    def _hash(self, key: str) -> str:
+        return key_hash(key, self._secret)
 
     def purge_expired(self) -> int:
         """Delete every failure outside the window now; return how many there were."""

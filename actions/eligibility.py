@@ -66,6 +66,8 @@ def params() -> dict[str, str]:
         "hotline": hotline(),
         "need_run": fmt_number(book.get("health_care.consecutive_months", day).value),
         "wage_months": fmt_number(book.get("general.daily_wage_months", day).value),
+        "window": fmt_number(book.get("sickness.window_months", day).value),
+        "max_days": fmt_number(book.get("sickness.max_days", day).value),
     }
 
 

@@ -210,6 +210,10 @@ class ValidateEligibilityForm(SlotFillingForm):
         """One monthly wage, or each of the last months' wages when it changed."""
         return dialogue.wage_history(user_text(tracker), eligibility.today())
 
+    def extract_sick_days_used(self, tracker: Tracker) -> Any:
+        """A number of days, or none ("no", "not yet", the "None" button)."""
+        return dialogue.days_used(user_text(tracker), eligibility.today())
+
     def validate_event_date(
         self,
         slot_value: Any,

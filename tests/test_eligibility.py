@@ -216,6 +216,45 @@ def test_sickness_allowance_is_70_percent_of_daily_wage_for_at_most_180_days(
     assert (int(result.amounts[0].riel), result.amounts[0].usd) == (riel, Decimal(dollars))
 
 
+@pytest.mark.parametrize(
+    ("days", "used", "paid_days", "riel", "reason"),
+    [
+        (10, 0, 10, 233_333, "sickness_ok"),  # 70 % × 1,000,000 ÷ 30 × 10
+        (100, 150, 30, 700_000, "sickness_ok_left"),  # 180 − 150 = 30 days left
+        (10, 175, 5, 116_667, "sickness_ok_left"),  # 5 left: 70 % × 1,000,000 ÷ 30 × 5
+        (10, 170, 10, 233_333, "sickness_ok_left"),  # exactly 10 left
+        (200, UNKNOWN, 180, 4_200_000, "sickness_ok_used_unknown"),  # the most possible
+    ],
+)
+def test_days_already_paid_in_the_12_months_count_toward_the_180(
+    book, days, used, paid_days, riel, reason
+):
+    result = checks.sickness(SicknessInput(JUNE_2025, 6, None, usd(250), days, used), book, RATE)
+    assert (result.decision, result.reason) == (E, reason)
+    (amount,) = result.amounts
+    assert int(amount.riel) == riel
+    assert amount.formula.startswith(f"70 % × $250.00 ÷ 30 × {paid_days} = ")
+    assert result.wanted == ()
+
+
+@pytest.mark.parametrize("used", [180, 181, 366])
+def test_no_sick_pay_once_180_days_are_paid_in_the_12_months(book, used):
+    result = checks.sickness(SicknessInput(JUNE_2025, 6, None, usd(250), 5, used), book, RATE)
+    assert (result.decision, result.reason, result.amounts) == (N, "sickness_used_up", ())
+    assert result.params["days_used"] == str(used) and result.next_steps == ("step_hotline",)
+    assert result.wanted == ()  # nothing more to ask
+
+
+def test_sickness_asks_for_days_already_paid_after_wage_and_days(book):
+    assert checks.sickness(SicknessInput(JUNE_2025, 6), book, RATE).wanted == (
+        "wage",
+        "days",
+        "days_used",
+    )
+    given_all = SicknessInput(JUNE_2025, 6, None, usd(250), 5, 0)
+    assert checks.sickness(given_all, book, RATE).wanted == ()
+
+
 def test_sickness_follows_the_health_care_qualifying_rule(book):
     assert checks.sickness(SicknessInput(JUNE_2025, 1), book, RATE).decision == N
     assert checks.sickness(SicknessInput(JUNE_2025, 3, 2), book, RATE).decision == E
@@ -435,15 +474,33 @@ def test_contributions_are_constant_above_the_ceiling(a, b, month):
 
 
 @NO_DB
-@given(wage=st.integers(1, 5_000), days=st.integers(1, 400), months_paid=st.integers(0, 12))
-def test_benefit_amounts_are_never_negative(wage, days, months_paid):
+@given(
+    wage=st.integers(1, 5_000),
+    days=st.integers(1, 400),
+    months_paid=st.integers(0, 12),
+    used=st.integers(0, 400),
+)
+def test_benefit_amounts_are_never_negative(wage, days, months_paid, used):
     book = get_rules()
+    sick = SicknessInput(JUNE_2025, months_paid, None, usd(wage), days, used)
     results = [
-        checks.sickness(SicknessInput(JUNE_2025, months_paid, None, usd(wage), days), book, RATE),
+        checks.sickness(sick, book, RATE),
         checks.maternity(MaternityInput(JUNE_2025, months_paid, usd(wage), True), book, RATE),
         checks.injury(InjuryInput(JUNE_2025, False, None, usd(wage), days), book, RATE),
     ]
     assert all(a.riel >= 0 and a.usd >= 0 for r in results for a in r.amounts)
+
+
+@NO_DB
+@given(wage=st.integers(1, 5_000), days=st.integers(1, 400), used=st.integers(0, 400))
+def test_sick_pay_never_covers_more_than_180_days_in_12_months_counting_days_paid(wage, days, used):
+    book = get_rules()
+    result = checks.sickness(SicknessInput(JUNE_2025, 6, None, usd(wage), days, used), book, RATE)
+    full = checks.sickness(SicknessInput(JUNE_2025, 6, None, usd(wage), 180, 0), book, RATE)
+    paid = sum((a.riel for a in result.amounts), Decimal(0))
+    assert paid <= full.amounts[0].riel
+    if used >= 180:
+        assert result.amounts == ()
 
 
 # --- the rules loader ------------------------------------------------------------------------

@@ -566,3 +566,100 @@ async def test_a_payroll_list_that_does_not_match_the_workers_is_refused():
         )
     ]
     assert events[:2] == [SlotSet("wage", None), SlotSet("form_failures", 1)]
+
+
+# --- sick pay already received in the last 12 months -----------------------------------------
+SICKNESS = {
+    "scheme": "sickness",
+    "event_date": "2025-06-12",
+    "months_in_window": 6,
+    "wage": "250 USD",
+    "sick_days": 10,
+}
+
+
+async def test_after_the_days_off_it_asks_for_sick_pay_already_received_with_buttons():
+    t = tracker(
+        "10 days",
+        "inform",
+        slots={**SICKNESS, "sick_days": None},
+        form="eligibility_form",
+        requested="sick_days",
+    )
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events[:3] == [
+        SlotSet("sick_days", 10),
+        SlotSet("form_failures", 0),
+        SlotSet("requested_slot", "sick_days_used"),
+    ]
+    messages, _ = await run(ASK_ACTIONS["sick_days_used"](), t)
+    assert messages == [
+        (
+            "In the last 12 months, for how many days did NSSF already pay you sick pay? "
+            '(e.g. "none" or "20 days")',
+            [
+                {"title": "None", "payload": "None"},
+                {"title": "I don't know", "payload": "I don't know"},
+            ],
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("None", 0),
+        ("no", 0),
+        ("not yet", 0),
+        ("0", 0),
+        ("20 days", 20),
+        ("មិនទាន់", 0),
+        ("អត់ទេ", 0),
+        ("២០ថ្ងៃ", 20),
+        ("I don't know", "unknown"),
+        ("មិនដឹង", "unknown"),
+    ],
+)
+async def test_sick_pay_already_received_is_read_in_both_languages(text, expected):
+    t = tracker(text, "inform", slots=SICKNESS, form="eligibility_form", requested="sick_days_used")
+    _, events = await run(ValidateEligibilityForm(), t)
+    assert events[:3] == [
+        SlotSet("sick_days_used", expected),
+        SlotSet("form_failures", 0),
+        SlotSet("requested_slot", None),  # the check can be answered now
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"), [("yes", "not_understood"), ("400 days", "out_of_range")]
+)
+async def test_an_unusable_number_of_days_already_paid_is_refused(text, reason):
+    t = tracker(text, "inform", slots=SICKNESS, form="eligibility_form", requested="sick_days_used")
+    messages, events = await run(ValidateEligibilityForm(), t)
+    assert messages == [(T(reason, "en", hotline="1286"), [])]
+    assert events[0] == SlotSet("sick_days_used", None)
+
+
+async def test_the_result_counts_the_days_already_paid_in_english_and_khmer():
+    slots = {**SICKNESS, "sick_days": 100, "sick_days_used": 150}
+    messages, _ = await run(ActionCheckEligibility(), tracker("150 days", "inform", slots=slots))
+    lines = messages[0][0].split("\n")
+    assert lines[0] == (
+        "✅ Yes. You can get the sickness allowance for up to 30 more days: it is paid for at most "
+        "180 days in 12 months, and 150 days are already paid."
+    )
+    assert lines[1] == "Sickness allowance: 70 % × $250.00 ÷ 30 × 30 = $175.00"
+
+    km = await run(ActionCheckEligibility(), tracker("១៥០ថ្ងៃ", "inform", slots=slots))
+    assert "អ្នកអាចទទួលប្រាក់ឧបត្ថម្ភពេលឈឺបានរហូតដល់ 30 ថ្ងៃទៀត" in km[0][0][0]
+
+
+async def test_with_180_days_already_paid_the_answer_is_no_for_now():
+    slots = {**SICKNESS, "sick_days_used": 180}
+    messages, _ = await run(ActionCheckEligibility(), tracker("180 days", "inform", slots=slots))
+    lines = messages[0][0].split("\n")
+    assert lines[0] == (
+        "❌ No. Not for now: sick pay is paid for at most 180 days in 12 months, and 180 days are "
+        "already paid. Days paid more than 12 months ago stop counting."
+    )
+    assert lines[-1] == "Next: To check your case, call NSSF on 1286."

@@ -265,7 +265,8 @@ def _maternity_amounts(
 
 
 def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
-    """Sickness allowance: health-care qualifying rule; 70 % × daily wage, at most 180 days."""
+    """Sickness allowance: health-care qualifying rule; 70 % × daily wage for the days off, at
+    most 180 days in 12 months (days already paid in them count; unknown: the most is shown)."""
     r = _Rules(book, inp.on)
     try:
         decision, reason, params, missing = _qualifying(
@@ -276,10 +277,25 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
         params.update(max_days=fmt_number(max_days), window=fmt_number(r("sickness.window_months")))
         amounts: list[Amount] = []
         wanted = []
+        steps: tuple[str, ...] = ("step_check_contributions",)
         if decision == Decision.ELIGIBLE:
+            used = inp.days_used if isinstance(inp.days_used, int) else 0
+            left = max(max_days - used, Decimal(0))
+            params.update(days_used=fmt_number(Decimal(used)), days_left=fmt_number(left))
             reason = "sickness_ok"
-            if _is_wage(inp.wage) and isinstance(inp.days, int):
-                days = min(Decimal(inp.days), max_days)
+            if inp.days_used is UNKNOWN:
+                reason = "sickness_ok_used_unknown"
+            elif used and left:
+                reason = "sickness_ok_left"
+            steps = ("step_sickness",)
+            if not left:
+                decision, reason, steps = (
+                    Decision.NOT_ELIGIBLE,
+                    "sickness_used_up",
+                    ("step_hotline",),
+                )
+            elif _is_wage(inp.wage) and isinstance(inp.days, int):
+                days = min(Decimal(inp.days), left)
                 daily, average, like = _daily_wage(r, inp.wage, rate)
                 formula = (
                     f"{fmt_number(pct)} % × {average} ÷ "
@@ -288,10 +304,18 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
                 amounts.append(
                     _amount("amount_sickness", pct / HUNDRED * daily * days, rate, formula, like)
                 )
-            wanted = [k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None]
+            if left:
+                wanted = [
+                    k
+                    for k, v in (
+                        ("wage", inp.wage),
+                        ("days", inp.days),
+                        ("days_used", inp.days_used),
+                    )
+                    if v is None
+                ]
     except MissingRule as exc:
         return _no_rule("sickness", exc)
-    steps = ("step_sickness",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
     return Result(
         "sickness",
         decision,

@@ -41,6 +41,7 @@ SLOT_KINDS: dict[str, str] = {
     "wage": "money",
     "year_of_service": "yes_no",
     "sick_days": "days",
+    "sick_days_used": "days",
     "commuting": "yes_no",
     "direct_route": "yes_no",
     "pension_age": "age",
@@ -53,12 +54,13 @@ SLOT_KINDS: dict[str, str] = {
 ELIGIBILITY_SLOTS = tuple(s for s in SLOT_KINDS if s != "workers")
 CONTRIBUTION_SLOTS = ("workers", "wage")
 # check input name → slot
-_INPUT_SLOT = {"days": "sick_days", "registrant": "registrant"}
+_INPUT_SLOT = {"days": "sick_days", "days_used": "sick_days_used", "registrant": "registrant"}
 # Readable ranges: an answer outside them is asked again.
 _RANGES: dict[str, tuple[int, int]] = {
     "months_in_window": (0, 12),
     "consecutive_months": (0, 12),
     "sick_days": (1, 366),
+    "sick_days_used": (0, 366),
     "pension_age": (15, 110),
     "pension_months": (0, 720),
     "workers": (1, 100_000),
@@ -147,6 +149,20 @@ def answer(slot: str, text: str, today: dt.date, entities: Mapping[str, str] | N
     if value is None or value == "unknown" or isinstance(value, Ambiguous):
         return value
     return validate(slot, value)
+
+
+# "none yet", "never", "not yet", "មិនទាន់", "អត់មាន", "គ្មាន": no day used
+_NONE_USED = re.compile(r"\b(none|nothing|zero|never|not yet)\b|មិនទាន់|អត់|គ្មាន|មិនដែល")
+
+
+def days_used(text: str, today: dt.date) -> Any:
+    """Days of sick pay already received: a number of days, or 0 for "none" / "no"."""
+    value = answer("sick_days_used", text, today)
+    if value is None and (
+        read_as("yes_no", text, today) is False or _NONE_USED.search(text.casefold())
+    ):
+        return 0
+    return value
 
 
 def wage_history(text: str, today: dt.date, limit: int | None = None) -> Any:
@@ -296,6 +312,7 @@ def evaluate(
                 _val(slots, "consecutive_months"),
                 _wage(slots),
                 _val(slots, "sick_days"),
+                _val(slots, "sick_days_used"),
             ),
             book,
             rate,

@@ -125,6 +125,8 @@ class SicknessInput:
     consecutive_months: int | Unknown | None = None
     wage: Wage | Unknown | None = None
     days: int | Unknown | None = None
+    # days of sickness allowance NSSF already paid in the window (12 months) before ``on``
+    days_used: int | Unknown | None = None
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,9 @@ def ask_buttons(slot: str, texts: Texts, lang: Lang) -> tuple[Button, ...]:
     if slot == "event_date":
         today = texts("today_button", lang)
         return (Button(today, today), Button(dont_know, dont_know))
+    if slot == "sick_days_used":
+        none = texts("none_yet_button", lang)
+        return (Button(none, none), Button(dont_know, dont_know))
     if slot == "registrant":
         return (
             Button(

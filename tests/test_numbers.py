@@ -24,6 +24,11 @@ CASES = [
     ("months", "half a year", 6),
     ("months", "since March", 3),
     ("months", "since november", 7),
+    ("months", "since March 2025", 3),  # today is 15 June 2025
+    ("months", "since March 2024", 15),
+    ("months", "I worked since January 2025 and earn $250", 5),
+    ("months", "ចាប់ពីខែមីនា ឆ្នាំ២០២៤", 15),
+    ("date", "in March 2025", dt.date(2025, 3, 1)),
     ("months", "12", 12),
     ("months", "៨ខែ", 8),
     ("months", "១ឆ្នាំ", 12),
@@ -117,6 +122,8 @@ REFUSED = [
     ("yes_no", "តើខ្ញុំអាចទទួលបានទេ"),  # "ទេ" here is a question particle, not "no"
     ("date", "when I was young"),
     ("date", "6 months in 12 months"),  # a duration in a window, not a date "in 12 months"
+    ("date", "since March 2024"),  # a duration, not the date of an event
+    ("months", "since December 2025"),  # a month still to come
     ("date", "may I ask something"),  # "may" the verb is not the month
     ("count", "many workers"),
     ("months", "x" * 3000),

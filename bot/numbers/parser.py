@@ -409,6 +409,10 @@ def _relative_dates(text: str, reading: Reading, today: dt.date) -> str:
     return text
 
 
+# a "since" word right before a month and year ("since March 2025", "ចាប់ពីខែមីនា ឆ្នាំ២០២៤")
+_SINCE_BEFORE = re.compile(r"(?:\b(?:since|from)|តាំងពី|ចាប់ពី)\s*(?:ខែ\s*)?$", re.IGNORECASE)
+
+
 def _dates(text: str, reading: Reading, today: dt.date) -> str:
     def iso(mt: re.Match[str]) -> str:
         try:
@@ -439,9 +443,17 @@ def _dates(text: str, reading: Reading, today: dt.date) -> str:
     def words(mt: re.Match[str]) -> str:
         day = int(mt[1] or mt[3] or 1)
         try:
-            reading.dates.append(dt.date(int(mt[4]), _MONTH_NAMES[mt[2]], day))
+            date = dt.date(int(mt[4]), _MONTH_NAMES[mt[2]], day)
         except ValueError:
             reading.ambiguous.append(Ambiguous("bad_date"))
+            return " "
+        if _SINCE_BEFORE.search(mt.string[: mt.start()]):
+            # "since March 2025" is a duration (whole months up to this month), not an event date
+            months = (today.year - date.year) * 12 + today.month - date.month
+            if months >= 0:
+                reading.months.append(months)
+        else:
+            reading.dates.append(date)
         return " "
 
     return _relative_dates(named.sub(words, text), reading, today)

@@ -36,7 +36,9 @@ def load_examples(directory: Path = EVAL_DIR) -> list[Example]:
 
 async def _predict(model: Path, texts: list[str]) -> list[str]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # no debug line per parsed message
     agent = Agent.load(str(model))
     out = []
     for text in texts:

@@ -8,26 +8,9 @@ from typing import Any
 import yaml
 from rasa_sdk import Tracker
 
-UI_TEXTS = {
-    key: {"en": f"{key} en", "km": f"{key} ខ្មែរ"}
-    for key in (
-        "greet",
-        "menu_prompt",
-        "thanks",
-        "goodbye",
-        "bot_challenge",
-        "language_prompt",
-        "language_set",
-        "ask_back",
-        "something_else",
-        "menu_button",
-        "not_answered",
-        "non_text",
-        "handling_failed",
-        "source_label",
-        "feedback_prompt",
-    )
-}
+from bot.knowledge import REQUIRED_UI_TEXTS
+
+UI_TEXTS = {key: {"en": f"{key} en", "km": f"{key} ខ្មែរ"} for key in REQUIRED_UI_TEXTS}
 UI_TEXTS["out_of_scope"] = {"en": "Call {hotline}.", "km": "ទូរស័ព្ទ {hotline}។"}
 
 

@@ -66,6 +66,14 @@ def _cannot_tell(
     return Result(check, Decision.CANNOT_TELL, reason, on, dict(params), missing=missing)
 
 
+def _missing(
+    check: str, value: object, on: dt.date, slot: str, params: dict[str, str], r: _Rules
+) -> Result:
+    """ "Cannot tell" because input ``slot`` is missing (``None``) or the user does not know it."""
+    reason = "missing_input" if value is None else "unknown_input"
+    return Result(check, Decision.CANNOT_TELL, reason, on, params, (slot,), basis=r.basis())
+
+
 def _no_rule(check: str, exc: MissingRule) -> Result:
     return _cannot_tell(check, exc.day, "no_rule", date=exc.day.isoformat(), rule=exc.ref)
 
@@ -175,16 +183,7 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
         }
         months = inp.months_in_window
         if months is None or months is UNKNOWN:
-            reason = "missing_input" if months is None else "unknown_input"
-            return Result(
-                "maternity",
-                Decision.CANNOT_TELL,
-                reason,
-                inp.birth_date,
-                params,
-                ("months_in_window",),
-                basis=r.basis(),
-            )
+            return _missing("maternity", months, inp.birth_date, "months_in_window", params, r)
         assert isinstance(months, int)
         params["months"] = str(months)
         decision = Decision.ELIGIBLE if months >= need else Decision.NOT_ELIGIBLE
@@ -347,27 +346,9 @@ def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
         }
         r("employment_injury.qualifying_months")
         if inp.commuting is None or inp.commuting is UNKNOWN:
-            reason = "missing_input" if inp.commuting is None else "unknown_input"
-            return Result(
-                "injury",
-                Decision.CANNOT_TELL,
-                reason,
-                inp.on,
-                params,
-                ("commuting",),
-                basis=r.basis(),
-            )
+            return _missing("injury", inp.commuting, inp.on, "commuting", params, r)
         if inp.commuting is True and (inp.direct_route is None or inp.direct_route is UNKNOWN):
-            reason = "missing_input" if inp.direct_route is None else "unknown_input"
-            return Result(
-                "injury",
-                Decision.CANNOT_TELL,
-                reason,
-                inp.on,
-                params,
-                ("direct_route",),
-                basis=r.basis(),
-            )
+            return _missing("injury", inp.direct_route, inp.on, "direct_route", params, r)
         if inp.commuting is True and inp.direct_route is False:
             return Result(
                 "injury",
@@ -420,16 +401,7 @@ def pension(inp: PensionInput, book: RuleBook) -> Result:
     params = {"pension_age": fmt_number(age_needed), "need_months": fmt_number(months_needed)}
     for name, value in (("age", inp.age), ("months", inp.months)):
         if value is None or value is UNKNOWN:
-            reason = "missing_input" if value is None else "unknown_input"
-            return Result(
-                "pension",
-                Decision.CANNOT_TELL,
-                reason,
-                inp.on,
-                params,
-                (f"pension_{name}",),
-                basis=r.basis(),
-            )
+            return _missing("pension", value, inp.on, f"pension_{name}", params, r)
     assert isinstance(inp.age, int) and isinstance(inp.months, int)
     params.update(age=str(inp.age), months=str(inp.months))
     if inp.age < age_needed:

@@ -123,23 +123,22 @@ class WebhookInput(InputChannel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self) -> None:
-        """Wait until every event received so far has been handled."""
+    async def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait until every event received so far (and any scheduled meanwhile) has been handled;
+        ``False`` when ``timeout_s`` passed first (the unfinished ones keep running)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                return False
+            await asyncio.wait(list(self._tasks), timeout=remaining)
+        return True
 
     async def drain_before_stop(self, *_: Any) -> None:
         """Sanic ``before_server_stop`` listener: let accepted events finish (bounded wait)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + DRAIN_TIMEOUT_S
-        while self._tasks:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                logger.warning(
-                    "%s: %d event(s) unfinished at shutdown", self.name(), len(self._tasks)
-                )
-                return
-            await asyncio.wait(list(self._tasks), timeout=remaining)
+        if not await self.drain(DRAIN_TIMEOUT_S):
+            logger.warning("%s: %d event(s) unfinished at shutdown", self.name(), len(self._tasks))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         hook = Blueprint(f"nssf_{self.name()}_webhook", type(self).__module__)

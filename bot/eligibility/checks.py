@@ -281,38 +281,25 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
             used = inp.days_used if isinstance(inp.days_used, int) else 0
             left = max(max_days - used, Decimal(0))
             params.update(days_used=fmt_number(Decimal(used)), days_left=fmt_number(left))
-            reason = "sickness_ok"
-            if inp.days_used is UNKNOWN:
-                reason = "sickness_ok_used_unknown"
-            elif used and left:
-                reason = "sickness_ok_left"
-            steps = ("step_sickness",)
             if not left:
-                decision, reason, steps = (
-                    Decision.NOT_ELIGIBLE,
-                    "sickness_used_up",
-                    ("step_hotline",),
-                )
-            elif _is_wage(inp.wage) and isinstance(inp.days, int):
-                days = min(Decimal(inp.days), left)
-                daily, average, like = _daily_wage(r, inp.wage, rate)
-                formula = (
-                    f"{fmt_number(pct)} % × {average} ÷ "
-                    f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}"
-                )
-                amounts.append(
-                    _amount("amount_sickness", pct / HUNDRED * daily * days, rate, formula, like)
-                )
-            if left:
-                wanted = [
-                    k
-                    for k, v in (
-                        ("wage", inp.wage),
-                        ("days", inp.days),
-                        ("days_used", inp.days_used),
+                decision, reason = Decision.NOT_ELIGIBLE, "sickness_used_up"
+                steps = ("step_hotline",)
+            else:
+                reason = "sickness_ok_left" if used else "sickness_ok"
+                if inp.days_used is UNKNOWN:
+                    reason = "sickness_ok_used_unknown"
+                steps = ("step_sickness",)
+                if _is_wage(inp.wage) and isinstance(inp.days, int):
+                    days = min(Decimal(inp.days), left)
+                    daily, average, like = _daily_wage(r, inp.wage, rate)
+                    formula = (
+                        f"{fmt_number(pct)} % × {average} ÷ "
+                        f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}"
                     )
-                    if v is None
-                ]
+                    allowance = pct / HUNDRED * daily * days
+                    amounts.append(_amount("amount_sickness", allowance, rate, formula, like))
+                asked = {"wage": inp.wage, "days": inp.days, "days_used": inp.days_used}
+                wanted = [name for name, value in asked.items() if value is None]
     except MissingRule as exc:
         return _no_rule("sickness", exc)
     return Result(

@@ -18,7 +18,9 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
@@ -29,6 +31,7 @@ from tests.conftest import ROOT
 from tests.gaps_support import gap, sqlite_store  # noqa: F401
 
 PASSWORD = "browser-test-password"
+PAGE_LOAD_TIMEOUT_S = 60  # a deadline for a navigation under CI load, not a wait
 SCRIPT_PAYLOAD = "<script>window.__xss='script'</script>"
 IMG_PAYLOAD = "<img src=x onerror=\"window.__xss='img'\">"
 CHROME_FLAGS = (
@@ -94,12 +97,22 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     service = Service(executable_path=_binary("CHROMEDRIVER_BIN", "chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.downloads = downloads  # type: ignore[attr-defined]
-    # Under CI load a page may still be loading after a click: let lookups wait for it.
-    driver.implicitly_wait(10)
+    # Pages are rendered on the server: once a navigation has finished (``click_and_wait``,
+    # ``driver.get``) every element is there, so lookups need no implicit wait.
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def click_and_wait(driver: webdriver.Chrome, element: WebElement) -> None:
+    """Click something that loads a new page, and return once the new page has replaced the old
+    one and finished loading: lookups after it can never see the old page's elements."""
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait = WebDriverWait(driver, PAGE_LOAD_TIMEOUT_S)
+    wait.until(expected_conditions.staleness_of(old_page))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def assert_nothing_ran(driver: webdriver.Chrome) -> None:
@@ -132,11 +145,11 @@ def test_staff_review_a_cluster_in_a_real_browser(
         assert b.current_url.endswith("/staff/login")
         b.find_element(By.ID, "user").send_keys("staff")
         b.find_element(By.ID, "password").send_keys("not the password")
-        b.find_element(By.ID, "login").click()
+        click_and_wait(b, b.find_element(By.ID, "login"))
         assert "Wrong user name or password." in b.find_element(By.ID, "login-error").text
         b.find_element(By.ID, "user").send_keys("staff")
         b.find_element(By.ID, "password").send_keys(PASSWORD)
-        b.find_element(By.ID, "login").click()
+        click_and_wait(b, b.find_element(By.ID, "login"))
         assert b.find_element(By.ID, "total").text == "6"
 
         # The question list, filtered to Khmer: the hostile payloads are listed as plain text.
@@ -145,7 +158,7 @@ def test_staff_review_a_cluster_in_a_real_browser(
         assert IMG_PAYLOAD in b.find_element(By.TAG_NAME, "main").text
         assert_nothing_ran(b)
         Select(b.find_element(By.NAME, "language")).select_by_value("km")
-        b.find_element(By.ID, "apply-filters").click()
+        click_and_wait(b, b.find_element(By.ID, "apply-filters"))
         rows = b.find_elements(By.CSS_SELECTOR, "table.gaps tbody tr")
         assert [r.find_element(By.CSS_SELECTOR, "td.text").text for r in rows] == [
             "តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ"
@@ -161,11 +174,11 @@ def test_staff_review_a_cluster_in_a_real_browser(
             if "wedding allowance" in row.text
         )
         assert wedding.find_element(By.CSS_SELECTOR, "td.num").text == "3"
-        wedding.find_element(By.CSS_SELECTOR, "a.open").click()
+        click_and_wait(b, wedding.find_element(By.CSS_SELECTOR, "a.open"))
         assert "Cluster of 3 questions" in b.find_element(By.TAG_NAME, "h1").text
         Select(b.find_element(By.ID, "bulk-status")).select_by_value("answered")
         b.find_element(By.ID, "bulk-note").send_keys("added to the FAQ")
-        b.find_element(By.ID, "bulk-apply").click()
+        click_and_wait(b, b.find_element(By.ID, "bulk-apply"))
         assert "3 question(s) marked answered." in b.find_element(By.CSS_SELECTOR, ".flash").text
         assert all(
             "wedding" not in row.text
@@ -175,7 +188,7 @@ def test_staff_review_a_cluster_in_a_real_browser(
         # One question's detail page shows the hostile context as text too.
         b.get(f"{server.url}/staff/gaps?status=answered")
         assert len(b.find_elements(By.CSS_SELECTOR, "table.gaps tbody tr")) == 3
-        b.find_element(By.CSS_SELECTOR, "table.gaps td.text a").click()
+        click_and_wait(b, b.find_element(By.CSS_SELECTOR, "table.gaps td.text a"))
         assert SCRIPT_PAYLOAD in b.find_element(By.CSS_SELECTOR, "dd.context").text
         assert_nothing_ran(b)
 

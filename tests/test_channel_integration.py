@@ -223,7 +223,7 @@ def test_messenger_batch_of_three_events_in_two_entries_gets_three_answers(
     assert fb_replies(graph, a, 2)[0] == {"text": KB.text("greet", "en")}
     assert fb_replies(graph, b, 2)[0] == {"text": KB.text("greet", "km")}
     assert fb_replies(graph, c, 1)[0]["text"] == KB.answer("pension", "km")
-    time.sleep(0.5)
+    # each event's typing indicator is sent (and answered) before the event goes to the bot
     assert [len(graph.typing_to(x)) for x in (a, b, c)] == [1, 1, 1]
 
 
@@ -296,15 +296,13 @@ def test_messenger_send_refused_with_429_is_retried_and_delivered(
         {"error": {"message": "Too many calls", "code": 613}},
         headers={"Retry-After": "1"},
     )
-    started = time.monotonic()
 
     fb_post(stack, p.messenger_body([p.text_event(psid, "thank you")]))
 
     calls = graph.wait_for(message_to(psid), 2)
     assert calls[0].body == calls[1].body
-    assert calls[1].at - calls[0].at >= 0.9  # Retry-After honoured
+    assert calls[1].at - calls[0].at >= 0.9  # Retry-After (1 s) honoured
     assert calls[1].body["message"] == {"text": KB.text("thanks", "en")}
-    assert time.monotonic() - started < 20
 
 
 def test_messenger_send_failing_with_500_is_retried(stack: RasaStack, graph: FakeGraph) -> None:
@@ -323,7 +321,7 @@ def test_messenger_send_failing_with_500_is_retried(stack: RasaStack, graph: Fak
 def test_telegram_private_text_is_answered_with_inline_keyboard_within_limits(
     stack: RasaStack, botapi: FakeBotAPI
 ) -> None:
-    uid = 500_000 + int(time.time()) % 100_000
+    uid = p.unique_id(500_000)
     chat, user = p.private_chat(uid), p.user(uid)
 
     assert tg_post(stack, p.update(p.tg_message(chat, user, "hello"))).status_code == 200
@@ -340,7 +338,7 @@ def test_telegram_private_text_is_answered_with_inline_keyboard_within_limits(
 def test_telegram_callback_query_is_answered_and_its_payload_reaches_the_bot(
     stack: RasaStack, botapi: FakeBotAPI
 ) -> None:
-    uid = 600_000 + int(time.time()) % 100_000
+    uid = p.unique_id(600_000)
     chat, user = p.private_chat(uid), p.user(uid)
     upd = p.callback_update(chat, user, "/maternity")
 
@@ -368,14 +366,14 @@ def test_telegram_callback_query_is_answered_and_its_payload_reaches_the_bot(
 def test_telegram_commands_reach_the_bot(
     stack: RasaStack, botapi: FakeBotAPI, command: str, expected_first: tuple[str, str]
 ) -> None:
-    uid = 700_000 + abs(hash(command)) % 1000 * 100 + int(time.time()) % 100
+    uid = p.unique_id(700_000)
     tg_post(stack, p.update(p.tg_message(p.private_chat(uid), p.user(uid), command)))
 
     assert tg_texts(botapi, uid, 1)[0]["text"] == KB.text(*expected_first)  # type: ignore[arg-type]
 
 
 def test_telegram_same_update_twice_is_answered_once(stack: RasaStack, botapi: FakeBotAPI) -> None:
-    uid = 800_000 + int(time.time()) % 100_000
+    uid = p.unique_id(800_000)
     chat, user = p.private_chat(uid), p.user(uid)
     upd = p.update(p.tg_message(chat, user, "thank you"))
 
@@ -396,7 +394,7 @@ def test_telegram_same_update_twice_is_answered_once(stack: RasaStack, botapi: F
 def test_telegram_missing_or_wrong_secret_is_403_and_nothing_is_processed(
     stack: RasaStack, botapi: FakeBotAPI, secret: str | None
 ) -> None:
-    uid = 900_000 + int(time.time() * 10) % 100_000
+    uid = p.unique_id(900_000)
     chat, user = p.private_chat(uid), p.user(uid)
     refused = tg_post(stack, p.update(p.tg_message(chat, user, "hello")), secret)
     assert refused.status_code == 403
@@ -418,7 +416,7 @@ def test_telegram_broken_json_and_non_updates_get_400(stack: RasaStack) -> None:
 def test_telegram_sticker_gets_text_only_reply_in_the_users_language(
     stack: RasaStack, botapi: FakeBotAPI
 ) -> None:
-    uid = 1_100_000 + int(time.time()) % 100_000
+    uid = p.unique_id(1_100_000)
     chat = p.private_chat(uid)
     tg_post(stack, p.update(p.tg_message(chat, p.user(uid, "km"), "សួស្តី")))
     tg_texts(botapi, uid, 2)
@@ -431,7 +429,7 @@ def test_telegram_sticker_gets_text_only_reply_in_the_users_language(
 def test_telegram_group_answers_only_commands_mentions_and_replies_to_the_bot(
     stack: RasaStack, botapi: FakeBotAPI
 ) -> None:
-    gid = -(1_000_000_000 + int(time.time()) % 1_000_000)
+    gid = -p.unique_id(1_000_000_000)
     chat = p.group_chat(gid)
     alice, bob = p.user(11), p.user(12)
     bot_message = {
@@ -455,7 +453,7 @@ def test_telegram_group_answers_only_commands_mentions_and_replies_to_the_bot(
         tg_post(stack, p.update(message))
 
     sent = tg_texts(botapi, gid, 3)
-    time.sleep(0.5)
+    # each update's chat action is sent (and answered) before the update goes to the bot
     assert len(botapi.calls_of("sendChatAction", gid)) == 3
     by_reply = {m["reply_parameters"]["message_id"]: m["text"] for m in sent}
     assert by_reply == {
@@ -468,7 +466,7 @@ def test_telegram_group_answers_only_commands_mentions_and_replies_to_the_bot(
 def test_telegram_group_keeps_one_conversation_per_user(
     stack: RasaStack, botapi: FakeBotAPI
 ) -> None:
-    gid = -(2_000_000_000 + int(time.time()) % 1_000_000)
+    gid = -p.unique_id(2_000_000_000)
     chat = p.group_chat(gid)
     alice, bob = p.user(21), p.user(22)
     tg_post(stack, p.update(p.tg_message(chat, alice, f"/language@{BOT_NAME} en")))
@@ -484,7 +482,7 @@ def test_telegram_group_keeps_one_conversation_per_user(
 
 
 def test_telegram_429_retry_after_is_honoured(stack: RasaStack, botapi: FakeBotAPI) -> None:
-    uid = 1_200_000 + int(time.time()) % 100_000
+    uid = p.unique_id(1_200_000)
     botapi.fail(
         lambda c: botapi.method(c) == "sendMessage" and str(c.body.get("chat_id")) == str(uid),
         429,

@@ -26,6 +26,11 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_counter)}{int(time.time() * 1000) % 100000}"
 
 
+def unique_id(base: int) -> int:
+    """A user or chat id no other test of this run uses (ids of one test start at ``base``)."""
+    return base + next(_counter)
+
+
 # --- Messenger ---------------------------------------------------------------------------------
 
 

@@ -16,14 +16,19 @@ from actions.common import (
     send,
     user_text,
 )
-from actions.feedback import offer_feedback
+from actions.respond import respond, step_aside, verdict_of
 from actions.unresolved import ActionUnresolved
 from bot import replies
+from bot.eligibility.opening import answer_topic
 from bot.language import LANGUAGES, requested_language
+from bot.replies import Reply
 
 
 class ActionAnswer(Action):
-    """Answers a topic question from data/knowledge in the user's language."""
+    """Answers a topic question from data/knowledge in the user's language, when the question
+    is one that answer answers; otherwise answers in part, asks back or says it cannot answer
+    yet (:mod:`actions.respond`). "Am I eligible for X?" without numbers gets X's answer first,
+    with the offer to check one's own case."""
 
     def name(self) -> str:
         return "action_answer"
@@ -32,13 +37,23 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = knowledge()
-        topic = latest_intent(tracker)
-        if topic not in kb.topics:
-            return await ActionUnresolved().run(dispatcher, tracker, domain)
         lang = language_of(tracker)
-        send(dispatcher, replies.answer(kb, topic, lang))
-        offer_feedback(dispatcher, tracker, lang)
-        return remember_language(tracker)
+        entities = {
+            e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []
+        }
+        first = answer_topic(latest_intent(tracker), user_text(tracker), entities)
+        if first is not None:  # "am I eligible for X?" without numbers: X's answer first
+            verdict = verdict_of(tracker, kb, ranking=[(first, 1.0)])
+            if verdict.kind == "answer":
+                send(dispatcher, [Reply(kb.text("check_offer_prompt", lang))])
+            return respond(verdict, dispatcher, tracker)
+        verdict = verdict_of(tracker, kb)
+        if verdict.kind in ("answer", "partial", "not_covered"):
+            return respond(verdict, dispatcher, tracker)
+        reason = replies.REASON_OUT_OF_SCOPE if verdict.kind == "out_of_scope" else None
+        return await ActionUnresolved(reason or replies.REASON_LOW_CONFIDENCE).run(
+            dispatcher, tracker, domain
+        )
 
 
 class ActionGreet(Action):
@@ -50,6 +65,9 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        stepped = step_aside(dispatcher, tracker)
+        if stepped is not None:
+            return stepped
         send(dispatcher, replies.greeting(knowledge(), language_of(tracker)))
         return remember_language(tracker)
 
@@ -63,6 +81,9 @@ class ActionSmalltalk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        stepped = step_aside(dispatcher, tracker)
+        if stepped is not None:
+            return stepped
         intent = latest_intent(tracker)
         kb = knowledge()
         if intent not in replies.SMALLTALK_TEXTS:
@@ -80,6 +101,9 @@ class ActionShowMenu(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        stepped = step_aside(dispatcher, tracker)
+        if stepped is not None:
+            return stepped
         send(dispatcher, [replies.menu(knowledge(), language_of(tracker))])
         return remember_language(tracker)
 

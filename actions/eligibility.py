@@ -15,10 +15,13 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of, latest_intent, remember_language, send, user_text
+from actions.respond import step_aside
 from actions.unresolved import ActionUnresolved
+from bot.answerability.reading import read_question
 from bot.eligibility import dialogue
 from bot.eligibility.contributions import payroll
 from bot.eligibility.model import Decision, Result
+from bot.eligibility.opening import check_to_start
 from bot.eligibility.render import ask_buttons, render_contribution, render_result
 from bot.eligibility.rules import DEFAULT_DIR, MissingRule, RuleBook, get_rules
 from bot.eligibility.text_format import fmt_number
@@ -76,8 +79,9 @@ def reset_slots() -> list[dict[str, Any]]:
 
 
 class ActionReadMessage(Action):
-    """Says, for every message, whether a topic question already holds the numbers for a check
-    (sets ``numbers_for``: ``eligibility``, ``contributions`` or nothing)."""
+    """Says, for every message, whether it starts the eligibility check or the calculator at once
+    (sets ``numbers_for``: ``eligibility``, ``contributions`` or nothing; see
+    :func:`bot.eligibility.opening.check_to_start`)."""
 
     def name(self) -> str:
         return "action_read_message"
@@ -85,17 +89,17 @@ class ActionReadMessage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent, text = latest_intent(tracker), user_text(tracker)
         value = None
-        if tracker.active_loop_name is None and intent in dialogue.TOPIC_CHECKS:
-            scheme = dialogue.TOPIC_CHECKS[intent][0]
-            found = dialogue.prefill(scheme, text, today())
-            found.pop("event_date", None)
-            if found or (scheme == "registration" and "start_date" in found):
-                value = "eligibility"
-        elif tracker.active_loop_name is None and intent == "contribution_rates":
-            if dialogue.prefill("contributions", text, today()):
-                value = "contributions"
+        if tracker.active_loop_name is None:
+            text = user_text(tracker)
+            entities = {
+                e.get("entity"): e.get("value")
+                for e in tracker.latest_message.get("entities") or []
+            }
+            reading = read_question(text)
+            value = check_to_start(
+                latest_intent(tracker), text, today(), entities, reading.aspects, reading.topics
+            )
         if value == tracker.get_slot("numbers_for"):
             return []
         return [SlotSet("numbers_for", value)]
@@ -164,6 +168,10 @@ class ActionStopForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if tracker.active_loop_name is None:
+            stepped = step_aside(dispatcher, tracker)
+            if stepped is not None:
+                return stepped
         lang = language_of(tracker)
         send(dispatcher, [Reply(texts()("stopped", lang))])
         return [
@@ -210,7 +218,8 @@ class ActionCheckEligibility(Action):
             events = await _unresolved(dispatcher, tracker, domain)
         else:
             assumed = dialogue.date_assumed(slots)
-            send(dispatcher, [render_result(result, texts(), lang, hotline(), assumed)])
+            reply = render_result(result, texts(), lang, hotline(), assumed, answers=slots)
+            send(dispatcher, [reply])
             if result.decision == Decision.CANNOT_TELL:
                 question = cannot_tell_question(tracker.get_slot("scheme"), result)
                 events = await _unresolved(dispatcher, tracker, domain, question)

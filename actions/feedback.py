@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import knowledge, language_of, remember_language, send
-from actions.unresolved import is_feedback_prompt, record_gap
+from actions.recording import is_feedback_prompt, record_gap
 from bot.gaps.model import REASON_NEGATIVE_FEEDBACK
 from bot.knowledge import Knowledge
 from bot.language import Lang

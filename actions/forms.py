@@ -39,6 +39,9 @@ INTERRUPTIONS = frozenset(
         "health_dependants",
         "lost_card",
         "employer_not_registered",
+        "invalidity",
+        "survivors",
+        "check_contributions",
     }
 )
 
@@ -200,6 +203,7 @@ class ValidateEligibilityForm(SlotFillingForm):
         if scheme in dialogue.SCHEMES:
             out["scheme"] = scheme
             out.update(dialogue.prefill(scheme, text, eligibility.today()))
+            out.update(dialogue.from_buttons(entities))
         return out
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:

@@ -1,7 +1,9 @@
 """The answers the bot gives: loaded from ``data/knowledge/*.yml``, one file per topic.
 
 Each topic file holds the answer in Khmer and English, the sources of its figures with their dates,
-a short button title per language and related topics. ``ui.yml`` holds the conversational texts
+a short button title per language, related topics and what it answers (``answers``: aspects of
+``data/lexicon/aspects.yml`` such as documents or deadlines; a question asking another aspect
+gets the answer with an honest "I can't answer that yet"). ``ui.yml`` holds the conversational texts
 (greeting, fallback, ...) and shared facts such as the hotline, substituted for ``{hotline}``.
 Loading refuses any file that misses a language, a source or a date, naming the file and topic.
 """
@@ -25,6 +27,18 @@ UI_FILE = "ui.yml"
 MAX_ANSWER_CHARS = 2000  # Messenger's limit for one text message
 MAX_TITLE_CHARS = 20  # Messenger's limit for a quick-reply title
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# filled when the text is said, not when it is loaded: what was asked, a topic's title, a number
+RUNTIME_PLACEHOLDERS = frozenset({"aspect", "topic", "number"})
+# UI texts that are button titles (Messenger: at most 20 characters, {number} counted as 4)
+BUTTON_TEXTS = (
+    "something_else",
+    "menu_button",
+    "check_offer",
+    "role_age_button",
+    "role_years_button",
+    "role_months_button",
+    "english_button",
+)
 REQUIRED_UI_TEXTS = (
     "greet",
     "menu_prompt",
@@ -42,6 +56,18 @@ REQUIRED_UI_TEXTS = (
     "handling_failed",
     "source_label",
     "feedback_prompt",
+    "not_covered",
+    "not_covered_general",
+    "partial",
+    "also_asked",
+    "check_offer",
+    "check_offer_prompt",
+    "role_age_or_years",
+    "role_age_button",
+    "role_years_button",
+    "role_months",
+    "role_months_button",
+    "english_button",
 )
 
 
@@ -62,6 +88,8 @@ class Topic:
     answer: dict[str, str]
     sources: tuple[Source, ...]
     related: tuple[str, ...] = ()
+    # what the answer answers beyond its topic: aspects of data/lexicon/aspects.yml
+    answers: frozenset[str] = frozenset()
 
     def render(self, lang: Lang, source_label: str) -> str:
         """The answer in ``lang`` followed by the line naming its sources and their dates."""
@@ -76,8 +104,12 @@ class Knowledge:
     menu: tuple[str, ...]
     facts: dict[str, str] = field(default_factory=dict)
 
-    def text(self, key: str, lang: Lang) -> str:
-        return self.texts[key][lang]
+    def text(self, key: str, lang: Lang, **values: str) -> str:
+        """A UI text in ``lang``, with its runtime placeholders (``{aspect}``...) filled."""
+        text = self.texts[key][lang]
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value)
+        return text
 
     def answer(self, key: str, lang: Lang) -> str:
         return self.topics[key].render(lang, self.text("source_label", lang))
@@ -139,9 +171,26 @@ def _sources(path: Path, topic: str, value: Any) -> tuple[Source, ...]:
     return tuple(out)
 
 
+# the UI texts that may hold runtime placeholders
+_RUNTIME_TEXTS = frozenset(
+    {
+        "not_covered",
+        "partial",
+        "also_asked",
+        "role_age_or_years",
+        "role_age_button",
+        "role_years_button",
+        "role_months",
+        "role_months_button",
+    }
+)
+
+
 def _substitute(path: Path, topic: str | None, text: str, facts: dict[str, str]) -> str:
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name in RUNTIME_PLACEHOLDERS and topic in _RUNTIME_TEXTS:
+            return match.group(0)
         if name not in facts:
             raise _fail(path, topic, f"unknown placeholder '{{{name}}}'")
         return facts[name]
@@ -168,9 +217,9 @@ def _load_ui(path: Path) -> tuple[dict[str, str], dict[str, dict[str, str]], tup
     for key, value in raw_texts.items():
         pair = _bilingual(path, None, key, value, MAX_ANSWER_CHARS)
         texts[key] = {lang: _substitute(path, key, t, facts) for lang, t in pair.items()}
-    for key in ("something_else", "menu_button"):
-        for lang, t in texts[key].items():
-            if len(t) > MAX_TITLE_CHARS:
+    for key in BUTTON_TEXTS:
+        for lang, t in texts.get(key, {}).items():
+            if len(t.replace("{number}", "0000")) > MAX_TITLE_CHARS:
                 raise _fail(path, key, f"button title in '{lang}' is over {MAX_TITLE_CHARS} chars")
     menu = tuple(data.get("menu") or ())
     return facts, texts, menu
@@ -188,7 +237,10 @@ def _load_topic(path: Path, facts: dict[str, str]) -> Topic:
     related = data.get("related") or []
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
         raise _fail(path, key, "'related' must be a list of topic names")
-    return Topic(key, title, answer, sources, tuple(related))
+    answers = data.get("answers")
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise _fail(path, key, "'answers' must list what the answer answers (aspect names)")
+    return Topic(key, title, answer, sources, tuple(related), frozenset(answers))
 
 
 def load_knowledge(directory: Path | str = DEFAULT_DIR) -> Knowledge:

@@ -7,9 +7,14 @@ language of the conversation so far.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
+
+import yaml
 
 Lang = Literal["en", "km"]
 LANGUAGES: tuple[Lang, ...] = ("km", "en")
@@ -42,11 +47,59 @@ def normalise(text: str) -> str:
     return khmer_digits_to_ascii(strip_zero_width(unicodedata.normalize("NFC", text)))
 
 
-def detect_language(text: str | None) -> Lang | None:
-    """The script a message is written in: ``km`` if it holds Khmer letters, ``en`` if Latin
-    letters only, ``None`` when it has no letters at all (emoji, digits, punctuation).
+_LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
-    Mixed messages ("ខ្ញុំចង់ដឹងពី maternity leave") count as Khmer: the user reads Khmer.
+
+@lru_cache(maxsize=4)
+def _romanized_words(directory: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Romanized-Khmer marker words and English words (``data/lexicon/romanized.yml``)."""
+    data = yaml.safe_load((Path(directory) / "romanized.yml").read_text(encoding="utf-8"))
+    return (
+        frozenset(str(w).casefold() for w in data["markers"]),
+        frozenset(str(w).casefold() for w in data["english"]),
+    )
+
+
+@lru_cache(maxsize=4)
+def _spellings(directory: str) -> dict[str, str]:
+    data = yaml.safe_load((Path(directory) / "romanized.yml").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for concept, variants in (data.get("spellings") or {}).items():
+        for variant in variants:
+            out[str(variant).casefold()] = str(concept)
+    return out
+
+
+def romanized_spellings() -> dict[str, str]:
+    """Every romanized spelling with the concept it stands for (``data/lexicon/romanized.yml``)."""
+    return _spellings(os.environ.get("LEXICON_DIR") or str(_LEXICON_DIR))
+
+
+def romanized_spelling(word: str) -> str:
+    """One spelling for a romanized-Khmer word ("chnam", "chhnum" → "year"), else the word."""
+    return romanized_spellings().get(word.casefold(), word)
+
+
+def is_romanized_khmer(text: str | None) -> bool:
+    """Khmer typed in Latin letters ("knhom chong deng pi prak maternity"): two marker words, more
+    than English words; or one in a message of at most four words with no English word."""
+    if not text or _KHMER_LETTER.search(text):
+        return False
+    markers, english = _romanized_words(os.environ.get("LEXICON_DIR") or str(_LEXICON_DIR))
+    tokens = _LATIN_WORD.findall(text.casefold())
+    khmer = sum(t in markers and t not in english for t in tokens)
+    other = sum(t in english for t in tokens)
+    return (khmer >= 2 and khmer > other) or (khmer >= 1 and other == 0 and len(tokens) <= 4)
+
+
+def detect_script_language(text: str | None) -> Lang | None:
+    """The language a message is written in: ``km`` if it holds Khmer letters or is romanized
+    Khmer, ``en`` if it has other Latin letters, ``None`` when it has no letters at all (emoji,
+    digits, punctuation).
+
+    Mixed messages ("ខ្ញុំចង់ដឹងពី maternity leave") count as Khmer: the user reads Khmer. So do
+    romanized ones: the bot answers them in Khmer script, with a button to switch to English.
     """
     if not text or text.startswith("/"):
         # "/maternity" is a button payload or a command: it says nothing about the language.
@@ -54,8 +107,11 @@ def detect_language(text: str | None) -> Lang | None:
     if _KHMER_LETTER.search(text):
         return "km"
     if _LATIN_LETTER.search(text):
-        return "en"
+        return "km" if is_romanized_khmer(text) else "en"
     return None
+
+
+detect_language = detect_script_language
 
 
 def requested_language(text: str | None) -> Lang | None:

@@ -9,6 +9,8 @@ COPY bot /app/bot
 COPY data/knowledge /app/data/knowledge
 COPY data/rules/schemes /app/data/rules/schemes
 COPY data/eligibility /app/data/eligibility
+# aspects, topic words, romanized Khmer and number-role cues (bot/answerability, bot/numbers)
+COPY data/lexicon /app/data/lexicon
 COPY alembic.ini /app/alembic.ini
 COPY alembic /app/alembic
 ENV PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false

@@ -8,6 +8,8 @@ COPY config.yml domain.yml credentials.yml endpoints.yml /app/
 COPY data/nlu /app/data/nlu
 COPY data/rules /app/data/rules
 COPY data/stories /app/data/stories
+# the tokenizer's focus and romanized spellings, the answerability lexicons
+COPY data/lexicon /app/data/lexicon
 COPY bot /app/bot
 COPY scripts/__init__.py scripts/credentials.py /app/scripts/
 ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app

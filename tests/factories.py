@@ -8,9 +8,11 @@ from typing import Any
 import yaml
 from rasa_sdk import Tracker
 
-from bot.knowledge import REQUIRED_UI_TEXTS
+from bot.knowledge import BUTTON_TEXTS, REQUIRED_UI_TEXTS
 
 UI_TEXTS = {key: {"en": f"{key} en", "km": f"{key} ខ្មែរ"} for key in REQUIRED_UI_TEXTS}
+# button titles: at most 20 characters
+UI_TEXTS.update({key: {"en": key[:20], "km": f"ខ្មែរ {key}"[:20]} for key in BUTTON_TEXTS})
 UI_TEXTS["out_of_scope"] = {"en": "Call {hotline}.", "km": "ទូរស័ព្ទ {hotline}។"}
 
 
@@ -21,6 +23,7 @@ def topic_doc(key: str, **overrides: Any) -> dict[str, Any]:
         "sources": [{"name": "Prakas 109", "date": "2016-02-01"}],
         "answer": {"en": f"All about {key}. Hotline {{hotline}}.", "km": f"អំពី {key} {{hotline}}"},
         "related": [],
+        "answers": ["amount"],
     }
     doc.update(overrides)
     return doc

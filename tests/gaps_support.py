@@ -83,9 +83,9 @@ def recorder(sqlite_store: GapStore, monkeypatch: pytest.MonkeyPatch) -> Iterato
     """The recorder the actions use, writing to a fresh SQLite store."""
     rec = GapRecorder(sqlite_store, TEST_KEY)
     monkeypatch.setattr(capture, "get_recorder", lambda: rec)
-    import actions.unresolved
+    import actions.recording
 
-    monkeypatch.setattr(actions.unresolved, "get_recorder", lambda: rec)
+    monkeypatch.setattr(actions.recording, "get_recorder", lambda: rec)
     yield rec
     rec.flush()
 
@@ -101,6 +101,7 @@ def gap(
     intents: tuple[tuple[str, float], ...] = (("out_of_scope", 0.8),),
     context: str = "",
     conversation: str = "c0ffee",
+    aspect: str = "",
 ) -> GapRecord:
     """A gap record for tests (already masked, as the store receives them)."""
     created = dt.datetime(2025, 3, 10, 9, 0) - dt.timedelta(days=days_ago)
@@ -113,6 +114,7 @@ def gap(
         conversation=conversation,
         intents=tuple({"name": n, "confidence": c} for n, c in intents),
         context=context,
+        aspect=aspect,
         created_at=created,
     )
 

@@ -19,6 +19,8 @@ from actions.unresolved import ActionUnresolved
 from tests.factories import UI_TEXTS, topic_doc, tracker, write_knowledge
 
 MENU = {"title": "Main menu", "payload": "/help"}
+# the offer to work out one's own case, after a topic the eligibility check covers
+CHECK_OFFER_EN = {"title": "check_offer", "payload": '/check_eligibility{"scheme":"maternity"}'}
 FEEDBACK = [
     {"title": "👍", "payload": '/feedback{"helpful":"yes"}'},
     {"title": "👎", "payload": '/feedback{"helpful":"no"}'},
@@ -64,7 +66,7 @@ async def test_answer_in_english_to_an_english_question() -> None:
     assert messages == [
         (
             "You get 70 %.\n\nSource: Prakas 109 (2016-02-01)",
-            [{"title": "Sickness", "payload": "/sickness"}, MENU],
+            [CHECK_OFFER_EN, {"title": "Sickness", "payload": "/sickness"}, MENU],
         ),
         ("feedback_prompt en", FEEDBACK),
     ]
@@ -85,7 +87,11 @@ async def test_answer_in_khmer_to_a_mixed_khmer_english_question() -> None:
     assert messages == [
         (
             "អ្នកទទួលបាន ៧០%។\n\nប្រភព: Prakas 109 (2016-02-01)",
-            [{"title": "ជំងឺ", "payload": "/sickness"}, {"title": "ម៉ឺនុយ", "payload": "/help"}],
+            [
+                {"title": "ខ្មែរ check_offer", "payload": CHECK_OFFER_EN["payload"]},
+                {"title": "ជំងឺ", "payload": "/sickness"},
+                {"title": "ម៉ឺនុយ", "payload": "/help"},
+            ],
         ),
         ("feedback_prompt ខ្មែរ", FEEDBACK),
     ]

@@ -72,6 +72,18 @@ def test_every_file_a_dockerfile_copies_exists(service: str) -> None:
         assert (ROOT / source).exists(), f"{service}: COPY {source} does not exist"
 
 
+@pytest.mark.parametrize(
+    ("service", "folders"),
+    [
+        ("rasa", ("data/lexicon", "bot")),
+        ("actions", ("data/knowledge", "data/rules/schemes", "data/eligibility", "data/lexicon")),
+    ],
+)
+def test_each_image_holds_the_data_its_code_reads(service: str, folders: tuple[str, ...]) -> None:
+    copied = {a.split()[0] for i, a in dockerfile(service) if i == "COPY"}
+    assert set(folders) <= copied
+
+
 def test_base_images_match_the_tested_versions() -> None:
     req = pins(ROOT / "requirements.txt")
     bases = {s: [a for i, a in dockerfile(s) if i == "FROM"][0] for s in BUILT}

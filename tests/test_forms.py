@@ -363,10 +363,29 @@ async def test_stop_leaves_the_form_and_forgets_the_answers():
 
 
 # --- results -------------------------------------------------------------------------------
+def body(result: str) -> str:
+    """A result without its first line, "What I understood: ..." (tested on its own)."""
+    first, _, rest = result.partition("\n")
+    assert first.startswith(("What I understood: ", "អ្វីដែលខ្ញុំយល់៖ ")), first
+    return rest
+
+
+async def test_a_result_first_says_what_it_understood_in_english_and_khmer():
+    slots = {"scheme": "maternity", "months_in_window": 8, "wage": "250 USD"}
+    messages, _ = await run(ActionCheckEligibility(), tracker("8 months", "inform", slots=slots))
+    assert messages[0][0].split("\n")[0] == (
+        "What I understood: 8 month(s) of contributions in the last 12 months; wage $250."
+    )
+    messages, _ = await run(ActionCheckEligibility(), tracker("៨ខែ", "inform", slots=slots))
+    assert messages[0][0].split("\n")[0] == (
+        "អ្វីដែលខ្ញុំយល់៖ បានបង់ភាគទាន 8 ខែ ក្នុង 12 ខែចុងក្រោយ; ប្រាក់ឈ្នួល $250។"
+    )
+
+
 async def test_not_eligible_result_has_decision_basis_and_next_step():
     t = tracker("8 months", "inform", slots={"scheme": "maternity", "months_in_window": 8})
     messages, events = await run(ActionCheckEligibility(), t)
-    assert messages == [
+    assert [(body(text), buttons) for text, buttons in messages] == [
         (
             "❌ No. Not from NSSF: the allowance needs 9 months of contributions in the 12 months "
             "before the birth, and you have 8.\n"
@@ -390,7 +409,7 @@ async def test_maternity_result_for_250_dollars_shows_the_arithmetic():
         "year_of_service": True,
     }
     messages, _ = await run(ActionCheckEligibility(), tracker("yes", "affirm", slots=slots))
-    lines = messages[0][0].split("\n")
+    lines = body(messages[0][0]).split("\n")
     assert lines[1:5] == [
         "NSSF allowance: 70 % × $250.00 ÷ 30 × 90 = $525.00",
         "Birth cash: 400,000 riel × 1 = 400,000 riel",
@@ -404,7 +423,9 @@ async def test_cannot_tell_goes_through_the_unresolved_action():
     messages, _ = await run(
         ActionCheckEligibility(), tracker("i don't know", "inform", slots=slots)
     )
-    assert messages[0][0].startswith("❔ I can't tell yet. Without that answer I can't decide.")
+    assert body(messages[0][0]).startswith(
+        "❔ I can't tell yet. Without that answer I can't decide."
+    )
     assert messages[1][0].startswith("Sorry, I can't answer that yet.")
 
 
@@ -494,17 +515,17 @@ async def test_an_unknown_event_date_checks_at_today_and_says_so():
     assert events[0] == SlotSet("event_date", "unknown")
     slots = {**INJURY, "event_date": "unknown", "wage": "250 USD", "sick_days": 5}
     messages, _ = await run(ActionCheckEligibility(), tracker("5 days", "inform", slots=slots))
-    assert "I used today's date, 2025-06-15." in messages[0][0]
+    assert "I used today's date, 2025-06-15." in body(messages[0][0])
 
 
 async def test_the_rules_of_the_event_date_are_used_not_todays():
     # a birth before the 2018 maternity rules: no figures in force on that date
     slots = {"scheme": "maternity", "event_date": "2017-05-01", "months_in_window": 10}
     messages, _ = await run(ActionCheckEligibility(), tracker("10 months", "inform", slots=slots))
-    assert messages[0][0].startswith(
+    assert body(messages[0][0]).startswith(
         "❔ I can't tell yet. I don't have the rules in force on 2017-05-01 for this."
     )
-    assert "I used today's date" not in messages[0][0]
+    assert "I used today's date" not in body(messages[0][0])
 
 
 async def test_the_wage_question_offers_a_wage_history_with_the_rules_months():
@@ -524,7 +545,7 @@ async def test_a_wage_history_fills_the_wage_and_is_averaged_in_the_result():
     assert events[0] == SlotSet("wage", "240 USD;250 USD;260 USD")
     slots = {**MATERNITY, "wage": "240 USD;250 USD;260 USD", "year_of_service": False}
     messages, _ = await run(ActionCheckEligibility(), tracker("no", "deny", slots=slots))
-    assert messages[0][0].split("\n")[1] == (
+    assert body(messages[0][0]).split("\n")[1] == (
         "NSSF allowance: 70 % × ($240.00 + $250.00 + $260.00) ÷ 3 ÷ 30 × 90 = $525.00"
     )
 
@@ -643,7 +664,7 @@ async def test_an_unusable_number_of_days_already_paid_is_refused(text, reason):
 async def test_the_result_counts_the_days_already_paid_in_english_and_khmer():
     slots = {**SICKNESS, "sick_days": 100, "sick_days_used": 150}
     messages, _ = await run(ActionCheckEligibility(), tracker("150 days", "inform", slots=slots))
-    lines = messages[0][0].split("\n")
+    lines = body(messages[0][0]).split("\n")
     assert lines[0] == (
         "✅ Yes. You can get the sickness allowance for up to 30 more days: it is paid for at most "
         "180 days in 12 months, and 150 days are already paid."
@@ -657,7 +678,7 @@ async def test_the_result_counts_the_days_already_paid_in_english_and_khmer():
 async def test_with_180_days_already_paid_the_answer_is_no_for_now():
     slots = {**SICKNESS, "sick_days_used": 180}
     messages, _ = await run(ActionCheckEligibility(), tracker("180 days", "inform", slots=slots))
-    lines = messages[0][0].split("\n")
+    lines = body(messages[0][0]).split("\n")
     assert lines[0] == (
         "❌ No. Not for now: sick pay is paid for at most 180 days in 12 months, and 180 days are "
         "already paid. Days paid more than 12 months ago stop counting."

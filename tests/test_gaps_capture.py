@@ -15,7 +15,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionFeedback, offer_feedback, should_offer_feedback
-from actions.unresolved import ActionUnresolved, record_cannot_tell
+from actions.recording import record_cannot_tell
+from actions.unresolved import ActionUnresolved
 from bot.gaps.capture import GapRecorder, hmac_key
 from bot.gaps.model import GapRecord
 from bot.gaps.store import GapStore
@@ -253,10 +254,10 @@ async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:
 
     slow = SlowStore()
     rec = GapRecorder(slow, TEST_KEY)  # type: ignore[arg-type]
-    import actions.unresolved
+    import actions.recording
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(actions.unresolved, "get_recorder", lambda: rec)
+        mp.setattr(actions.recording, "get_recorder", lambda: rec)
         messages = await run(ActionUnresolved(), conversation(user("lottery", "out_of_scope")))
         assert messages and slow.added == []  # replied while the write is still blocked
         release.set()
@@ -265,13 +266,13 @@ async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:
 
 
 async def test_a_broken_recorder_never_breaks_the_reply(small_kb: Path) -> None:  # noqa: F811
-    import actions.unresolved
+    import actions.recording
 
     def broken() -> GapRecorder:
         raise RuntimeError("no store")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(actions.unresolved, "get_recorder", broken)
+        mp.setattr(actions.recording, "get_recorder", broken)
         messages = await run(ActionUnresolved(), conversation(user("lottery", "out_of_scope")))
     assert messages == [("Call 1286.", [MENU])]
 

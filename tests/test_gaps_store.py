@@ -50,7 +50,7 @@ def test_migrations_create_the_gaps_and_staff_tables_at_head(
     with store.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
     assert {"gaps", "staff_sessions", "staff_login_failures"} <= tables
-    assert _version(store) == "0003"
+    assert _version(store) == "0004"
     store.migrate()  # idempotent
     assert store.count() == 0
 
@@ -65,6 +65,12 @@ def _downgrade(gap_store: GapStore, revision: str) -> None:
     with gap_store.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+
+
+def _texts(gap_store: GapStore) -> list[str]:
+    """The stored questions, read with SQL: the store's queries need the newest schema."""
+    with gap_store.engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT text FROM gaps")).scalars())
 
 
 def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
@@ -86,7 +92,7 @@ def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
     assert primary_key == ["token_hash"]
     assert indexes == {"ix_staff_sessions_expires_at": ["expires_at"]}
     assert version == "0002"
-    assert [r.text for r in store.list()] == ["asked before the upgrade"]
+    assert _texts(store) == ["asked before the upgrade"]
 
 
 def test_the_login_failures_migration_upgrades_a_0002_database_and_reverts(
@@ -117,8 +123,24 @@ def test_the_login_failures_migration_upgrades_a_0002_database_and_reverts(
     assert _version(store) == "0003"
     LoginThrottle(store, SECRET).failed("ip:192.0.2.1")  # the upgraded table takes failures again
     assert len(_failure_rows(store)) == 1
-    assert [r.text for r in store.list()] == ["asked before the upgrade"]
+    assert _texts(store) == ["asked before the upgrade"]
     assert Sessions(store).get(token) is not None
+
+
+def test_the_aspect_migration_keeps_old_records_and_stores_the_aspect(
+    store: GapStore,  # noqa: F811
+) -> None:
+    store.add(gap("asked before the aspect column"))
+    _downgrade(store, "0003")
+    with store.engine.connect() as conn:
+        assert "aspect" not in {c["name"] for c in sa.inspect(conn).get_columns("gaps")}
+    store.upgrade("0004")
+    store.add(gap("which hospitals in kampot", reason="not_covered", aspect="local_facility"))
+    by_text = {r.text: r.aspect for r in store.list()}
+    assert by_text == {
+        "asked before the aspect column": "",
+        "which hospitals in kampot": "local_facility",
+    }
 
 
 def test_a_record_is_stored_with_every_field(store: GapStore) -> None:  # noqa: F811
@@ -306,9 +328,9 @@ async def test_database_down_conversation_continues_and_every_record_arrives_onc
     gap_store = outage.store()
     gap_store.migrate()
     recorder = GapRecorder(gap_store, TEST_KEY)
-    import actions.unresolved
+    import actions.recording
 
-    monkeypatch.setattr(actions.unresolved, "get_recorder", lambda: recorder)
+    monkeypatch.setattr(actions.recording, "get_recorder", lambda: recorder)
 
     async def ask(text: str) -> list[dict]:
         dispatcher = CollectingDispatcher()

@@ -26,6 +26,9 @@ TOPIC_INTENTS = [
     "contribution_rates",
     "contribution_deadline",
     "pension",
+    "invalidity",
+    "survivors",
+    "check_contributions",
     "voluntary_scheme",
     "contact",
 ]
@@ -104,6 +107,7 @@ def test_loads_a_minimal_valid_directory(tmp_path: Path) -> None:
             "'title' in 'en' is 30 characters (max 20)",
         ),
         ({"related": ["pension"]}, "related 'pension' unknown"),
+        ({"answers": None}, "'answers' must list what the answer answers"),
         ({"answer": {"en": "Call {phone}", "km": "ខ្មែរ"}}, "unknown placeholder '{phone}'"),
         (
             {"answer": {"en": "x" * 2100, "km": "ខ្មែរ"}},

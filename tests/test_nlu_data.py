@@ -21,7 +21,7 @@ ACCEPTANCE = [
 @cache
 def examples(folder: str) -> tuple[tuple[str, str], ...]:
     out = []
-    for path in sorted((ROOT / folder).glob("*.yml")):
+    for path in sorted((ROOT / folder).rglob("*.yml")):
         for block in yaml.safe_load(path.read_text("utf-8"))["nlu"]:
             for line in block["examples"].splitlines():
                 line = line.strip()

@@ -30,7 +30,8 @@ from bot.eligibility.model import (
     Wage,
 )
 from bot.eligibility.rules import RuleBook
-from bot.numbers.parser import Ambiguous, read, read_as
+from bot.numbers import roles
+from bot.numbers.parser import Ambiguous, Reading, read, read_as
 
 SCHEMES = ("health_care", "maternity", "sickness", "injury", "pension", "registration")
 # slot → what kind of answer it takes (bot.numbers.parser kinds, plus choices)
@@ -224,8 +225,31 @@ def check_event_date(scheme: str | None, value: Any, today: dt.date) -> Any:
     return value
 
 
+# how a first message's numbers fill a check's inputs: only with a cue for that role
+_ROLE_READERS = {
+    "months_in_window": roles.contribution_months,
+    "pension_months": roles.contribution_months,
+    "pension_age": roles.ages,
+    "sick_days": roles.day_counts,
+}
+_WANTED = {
+    "health_care": ("months_in_window",),
+    "maternity": ("months_in_window", "wage"),
+    "sickness": ("months_in_window", "wage", "sick_days"),
+    "injury": ("wage", "sick_days"),
+    "pension": ("pension_age", "pension_months"),
+    "registration": (),
+}
+
+
+def _own_value(slot: str, r: Reading) -> Any:
+    values = list(dict.fromkeys(_ROLE_READERS[slot](r)))
+    return validate(slot, values[0]) if len(values) == 1 else None
+
+
 def prefill(scheme: str | None, text: str, today: dt.date) -> dict[str, Any]:
-    """Slot values a first message already holds ("I worked 8 months, wage $250")."""
+    """Slot values a first message already holds ("I worked 8 months, wage $250"): each number
+    only with a cue for its role (:mod:`bot.numbers.roles`), never a guess."""
     out: dict[str, Any] = {}
     r = read(text, today)
     if r.ambiguous:
@@ -234,31 +258,44 @@ def prefill(scheme: str | None, text: str, today: dt.date) -> dict[str, Any]:
         check_event_date(scheme, r.dates[0].isoformat(), today), str
     ):
         out["event_date"] = r.dates[0].isoformat()
+    own_money = roles.amounts(r)
+    if len(own_money) != len(r.money):
+        own_money = []  # "over $300" is a rule, not the wage
     if scheme == "contributions":
-        money = list(dict.fromkeys((a, c) for a, c in r.money if c is not None))
-        if len(money) == 1 or (len(money) > 1 and not r.counts):
+        money = list(dict.fromkeys(f.value for f in own_money if f.value[1] is not None))
+        counts = roles.head_counts(r)
+        if len(money) == 1 or (len(money) > 1 and not counts):
             out["wage"] = money_slot(money)
-        if len(r.counts) == 1:
-            out["workers"] = r.counts[0]
-        elif len(money) > 1 and not r.counts:
+        if len(counts) == 1:
+            out["workers"] = counts[0]
+        elif len(money) > 1 and not counts:
             out["workers"] = len(money)
         if isinstance(check_wage_count(out.get("wage"), out.get("workers")), Invalid):
             del out["wage"]
         return {k: v for k, v in out.items() if not isinstance(validate_any(k, v), Invalid)}
-    wanted = {
-        "health_care": ("months_in_window",),
-        "maternity": ("months_in_window", "wage"),
-        "sickness": ("months_in_window", "wage", "sick_days"),
-        "injury": ("wage", "sick_days"),
-        "pension": ("pension_age", "pension_months"),
-        "registration": (),
-    }.get(scheme or "", ())
-    for slot in wanted:
-        value = wage_history(text, today) if slot == "wage" else answer(slot, text, today)
+    for slot in _WANTED.get(scheme or "", ()):
+        if slot == "wage":
+            value = wage_history(text, today) if own_money else None
+        else:
+            value = _own_value(slot, r)
         if value is not None and value != "unknown" and not isinstance(value, (Ambiguous, Invalid)):
             out[slot] = value
     if scheme == "registration" and len(r.dates) == 1:
         out["start_date"] = r.dates[0].isoformat()
+    return out
+
+
+# what a number is, as the buttons that ask it back say (entities of the button's payload)
+BUTTON_SLOTS = ("pension_age", "pension_months", "months_in_window")
+
+
+def from_buttons(entities: Mapping[str, Any]) -> dict[str, Any]:
+    """Slot values a button gave (``/check_eligibility{"pension_age":"35"}``), when valid."""
+    out: dict[str, Any] = {}
+    for slot in BUTTON_SLOTS:
+        raw = str(entities.get(slot) or "")
+        if raw.isdigit() and not isinstance(value := validate(slot, int(raw)), Invalid):
+            out[slot] = value
     return out
 
 

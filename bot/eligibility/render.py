@@ -4,6 +4,7 @@ basis with its date and the next step, in the reply language. No figures are wri
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from bot.eligibility.model import Basis, Contribution, Decision, Result, usd
 from bot.eligibility.rules import RuleBook
@@ -33,15 +34,65 @@ def _basis_line(result_basis: Iterable[Basis], texts: Texts, lang: Lang, hotline
     return f"{texts('basis_label', lang)}: " + "; ".join(cited)
 
 
+# the answers a result shows it understood, in this order
+_UNDERSTOOD = (
+    "months_in_window",
+    "consecutive_months",
+    "wage",
+    "year_of_service",
+    "sick_days",
+    "sick_days_used",
+    "commuting",
+    "direct_route",
+    "pension_age",
+    "pension_months",
+    "start_date",
+    "event_date",
+)
+
+
+def _money(value: str) -> str:
+    parts = [p.split() for p in value.split(";")]
+    return ", ".join(f"${a}" if c == "USD" else f"{a} riel" for a, c in parts)
+
+
+def understood_line(answers: dict[str, Any], texts: Texts, lang: Lang) -> str | None:
+    """ "What I understood: 8 month(s) of contributions ..., wage $250." from the answers."""
+    items = []
+    for slot in _UNDERSTOOD:
+        value = answers.get(slot)
+        if value is None or f"understood_{slot}" not in texts and not isinstance(value, bool):
+            continue
+        if value == "unknown":
+            label = texts(f"understood_{slot}", lang, value="?").replace("?", "").strip()
+            items.append(texts("understood_unknown", lang, label=label))
+        elif isinstance(value, bool):
+            items.append(texts(f"understood_{slot}_{'yes' if value else 'no'}", lang))
+        else:
+            shown = _money(value) if slot == "wage" else value
+            items.append(texts(f"understood_{slot}", lang, value=shown))
+    if not items:
+        return None
+    return _local(texts("understood", lang, items="; ".join(items)), lang)
+
+
 def render_result(
-    result: Result, texts: Texts, lang: Lang, hotline: str, date_assumed: bool = False
+    result: Result,
+    texts: Texts,
+    lang: Lang,
+    hotline: str,
+    date_assumed: bool = False,
+    answers: dict[str, Any] | None = None,
 ) -> Reply:
-    """One message: decision + reason, amounts with arithmetic, basis with dates, next step.
-    ``date_assumed``: the user gave no date for the event, so the rules are today's: say so."""
+    """One message: what was understood (``answers``: the check's slots), decision + reason,
+    amounts with arithmetic, basis with dates, next step. ``date_assumed``: the user gave no
+    date for the event, so the rules are today's: say so."""
     params = {**result.params, "hotline": hotline}
-    lines = [
+    understood = understood_line(answers or {}, texts, lang)
+    lines = [understood] if understood else []
+    lines.append(
         f"{texts(f'decision_{result.decision.value}', lang)} {texts(result.reason, lang, **params)}"
-    ]
+    )
     for amount in result.amounts:
         lines.append(_local(f"{texts(amount.key, lang)}: {amount.formula}", lang))
     if result.rate is not None and result.amounts:

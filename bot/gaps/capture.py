@@ -104,6 +104,7 @@ class GapRecorder:
         channel: str | None,
         intents: Sequence[dict[str, Any]] = (),
         context: str = "",
+        aspect: str = "",
     ) -> GapRecord:
         """The record for a signal: text and context masked, the sender replaced by its key."""
         return GapRecord(
@@ -114,6 +115,7 @@ class GapRecorder:
             channel=channel_name(channel),
             conversation=conversation_key(sender_id, self._key),
             intents=top_intents(intents),
+            aspect=aspect[:32],
         )
 
     def record(self, **signal: Any) -> GapRecord:

@@ -25,6 +25,8 @@ from bot import replies
 REASON_NEGATIVE_FEEDBACK = "negative_feedback"
 REASON_HUMAN_REQUESTED = "human_requested"
 REASON_ELIGIBILITY_UNKNOWN = "eligibility_unknown"
+# an NSSF question the knowledge does not answer (the aspect says what: a place, a refund, ...)
+REASON_NOT_COVERED = "not_covered"
 REASONS = (
     replies.REASON_LOW_CONFIDENCE,
     replies.REASON_OUT_OF_SCOPE,
@@ -33,6 +35,7 @@ REASONS = (
     REASON_NEGATIVE_FEEDBACK,
     REASON_HUMAN_REQUESTED,
     REASON_ELIGIBILITY_UNKNOWN,
+    REASON_NOT_COVERED,
 )
 STATUSES = ("new", "reviewing", "answered", "ignored")
 OPEN_STATUSES = ("new", "reviewing")
@@ -56,6 +59,7 @@ class GapRecord:
     conversation: str
     intents: tuple[dict[str, Any], ...] = ()
     context: str = ""
+    aspect: str = ""  # what the knowledge does not answer (data/lexicon/aspects.yml), if known
     status: str = "new"
     note: str = ""
     created_at: dt.datetime = field(default_factory=utcnow)
@@ -117,6 +121,7 @@ gaps = sa.Table(
     sa.Column("intents", sa.JSON, nullable=False),
     sa.Column("conversation", sa.String(64), nullable=False, index=True),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("aspect", sa.String(32), nullable=False, server_default=""),
 )
 
 staff_sessions = sa.Table(
@@ -155,4 +160,5 @@ def record_from_row(row: Any) -> GapRecord:
         intents=tuple(m["intents"] or ()),
         conversation=m["conversation"],
         note=m["note"] or "",
+        aspect=m["aspect"] or "",
     )

@@ -6,6 +6,13 @@ digits become ASCII digits and zero-width characters are ignored; see
 :mod:`bot.nlu.segmentation` for the rules. Token offsets point into the message as typed, so
 entity spans stay right even when a token's text is normalised.
 
+In a romanized-Khmer message each word is given one spelling ("chnam", "chhnum" → ``year``;
+``data/lexicon/romanized.yml``), so that the model learns one word, not ten.
+
+In a long message only the parts that decide the topic are tokenized: greetings, the sender's
+introduction and polite closings are left out (:mod:`bot.answerability.focus`), so that "Hello,
+my name is Dara, I work at a factory in Kandal. Can my wife use my card?" is read by its question.
+
 A message that has no words at all ("👍", "???") becomes one token holding the whole message,
 and a blank message one empty token, as with Rasa's ``WhitespaceTokenizer``: the featurizers and
 classifiers after it expect at least one token.
@@ -27,6 +34,8 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import language
+from bot.answerability import focus
+from bot.answerability.lexicon import configured_lexicon
 from bot.language import normalise
 from bot.nlu import segmentation
 from bot.nlu.segmentation import ZERO_WIDTH, load_segmenter, segment
@@ -49,6 +58,8 @@ def segmentation_fingerprint() -> str:
     except importlib.metadata.PackageNotFoundError:
         khmer_nltk = "missing"
     sources = inspect.getsource(segmentation) + inspect.getsource(language) + khmer_nltk
+    sources += inspect.getsource(focus) + repr(configured_lexicon().fingerprint)
+    sources += repr(sorted(language.romanized_spellings().items()))
     return hashlib.sha256(sources.encode("utf-8")).hexdigest()[:16]
 
 
@@ -115,9 +126,16 @@ class KhmerAwareTokenizer(Tokenizer):
         return cls(config)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        """Tokenizes the text of the provided attribute of the incoming message."""
+        """Tokenizes the text of the provided attribute of the incoming message (of the user's
+        text, only the parts that decide the topic)."""
         text: str = message.get(attribute) or ""
-        tokens = [Token(word, start, end) for word, start, end in segment(text)]
+        kept = focus.focus_spans(text) if attribute == "text" else [(0, len(text))]
+        romanized = attribute == "text" and language.is_romanized_khmer(text)
+        tokens = [
+            Token(language.romanized_spelling(word) if romanized else word, start, end)
+            for word, start, end in segment(text)
+            if any(a <= start < b for a, b in kept)
+        ]
         if not tokens:
             tokens = [self._whole_message_token(text)]
         return self._split_on_token_pattern(tokens, text)

@@ -544,6 +544,7 @@ def gap_json(record: GapRecord) -> dict[str, Any]:
         "id": record.id,
         "text": record.text,
         "reason": record.reason,
+        "aspect": record.aspect,
         "language": record.language,
         "channel": record.channel,
         "status": record.status,

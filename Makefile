@@ -90,11 +90,14 @@ story-test: train ## conversation tests: tests/test_stories.yml must pass withou
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out var/results/stories
 
-eval-check: train ## NLU eval set on our model; fails under 90 % intent accuracy in either language
+eval-check: train ## eval sets: fails under 90 % intent accuracy in a language or over 3 % confidently wrong
 	$(PY) -m scripts.nlu_eval --model $(MODEL) --min-accuracy 0.90
+	$(PY) -m scripts.answer_eval --model $(MODEL) --max-confidently-wrong 0.03 \
+	  --min-intent-accuracy 0.90
 
-eval: train ## compare our pipeline with Rasa's stock pipeline on the eval set (docs/benchmarks.md)
+eval: train ## eval sets: ours vs Rasa's stock pipeline, and the whole bot's replies (docs/benchmarks.md)
 	$(PY) -m scripts.nlu_eval --model $(MODEL) --compare configs/stock.yml --write docs/benchmarks.md
+	$(PY) -m scripts.answer_eval --model $(MODEL) --write docs/benchmarks.md
 
 test: venv lint validate unit story-test eval-check ## everything CI runs
 

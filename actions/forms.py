@@ -19,7 +19,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions import eligibility
 from actions.common import language_of, latest_intent, remember_language, send, user_text
 from actions.eligibility import params, rules, texts, usd_rate
-from bot.eligibility import dialogue
+from bot.eligibility import dialogue, prefill
 from bot.eligibility.dialogue import Invalid
 from bot.language import Lang
 from bot.numbers import Ambiguous
@@ -202,8 +202,8 @@ class ValidateEligibilityForm(SlotFillingForm):
         scheme = scheme or dialogue.scheme_in_text(text)
         if scheme in dialogue.SCHEMES:
             out["scheme"] = scheme
-            out.update(dialogue.prefill(scheme, text, eligibility.today()))
-            out.update(dialogue.from_buttons(entities))
+            out.update(prefill.prefill(scheme, text, eligibility.today()))
+            out.update(prefill.from_buttons(entities))
         return out
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:
@@ -239,7 +239,7 @@ class ValidateContributionForm(SlotFillingForm):
         return "validate_contribution_form"
 
     def prefill(self, tracker: Tracker) -> dict[str, Any]:
-        return dialogue.prefill("contributions", user_text(tracker), eligibility.today())
+        return prefill.prefill("contributions", user_text(tracker), eligibility.today())
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:
         return dialogue.next_contribution_slot(slots)

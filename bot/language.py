@@ -93,7 +93,16 @@ def is_romanized_khmer(text: str | None) -> bool:
     return (khmer >= 2 and khmer > other) or (khmer >= 1 and other == 0 and len(tokens) <= 4)
 
 
-def detect_script_language(text: str | None) -> Lang | None:
+def script_of(text: str | None) -> Lang | None:
+    """The script alone: ``km`` with any Khmer letter, ``en`` with Latin letters only."""
+    if not text or text.startswith("/"):
+        return None
+    if _KHMER_LETTER.search(text):
+        return "km"
+    return "en" if _LATIN_LETTER.search(text) else None
+
+
+def detect_language(text: str | None) -> Lang | None:
     """The language a message is written in: ``km`` if it holds Khmer letters or is romanized
     Khmer, ``en`` if it has other Latin letters, ``None`` when it has no letters at all (emoji,
     digits, punctuation).
@@ -101,17 +110,11 @@ def detect_script_language(text: str | None) -> Lang | None:
     Mixed messages ("ខ្ញុំចង់ដឹងពី maternity leave") count as Khmer: the user reads Khmer. So do
     romanized ones: the bot answers them in Khmer script, with a button to switch to English.
     """
-    if not text or text.startswith("/"):
-        # "/maternity" is a button payload or a command: it says nothing about the language.
-        return None
-    if _KHMER_LETTER.search(text):
+    # "/maternity" is a button payload or a command: it says nothing about the language.
+    script = script_of(text)
+    if script == "en" and is_romanized_khmer(text):
         return "km"
-    if _LATIN_LETTER.search(text):
-        return "km" if is_romanized_khmer(text) else "en"
-    return None
-
-
-detect_language = detect_script_language
+    return script
 
 
 def requested_language(text: str | None) -> Lang | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.language import detect_language
+from bot.language import script_of
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
@@ -19,7 +19,7 @@ class Example:
 
     @property
     def language(self) -> str:
-        return detect_language(self.text) or "en"
+        return script_of(self.text) or "en"
 
 
 @dataclass(frozen=True)

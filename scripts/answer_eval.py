@@ -30,6 +30,7 @@ from bot.answerability.route import Outcome, route
 from bot.answerability.scoring import LANGS, EvalMessage, Tally, tally
 from bot.eligibility.opening import answer_topic
 from bot.knowledge import configured_knowledge
+from scripts.doc_sections import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "eval"
@@ -147,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             found = f"{outcome.kind}:{outcome.topic or ''}:{outcome.aspect or ''}"
             print(f"  {message.source:>16} {message.expect:>24} -> {found:<40} {message.text}")
     if args.write:
-        args.write.write_text(text, encoding="utf-8")
+        write_section(args.write, "answer-eval", ANSWER_DOC.format(n=len(messages), tables=text))
+        print(f"\nwrote {args.write}")
     failed = False
     overall = halves["all"]
     wrong = overall["all"].confidently_wrong_rate or 0.0
@@ -176,6 +178,15 @@ def main(argv: list[str] | None = None) -> int:
     if not failed:
         print("OK: every gate passed")
     return 1 if failed else 0
+
+
+ANSWER_DOC = """Written by `make eval` on the blind eval set (`tests/eval/`, {n} messages written by
+people who saw neither the training data nor the earlier eval sets; never used in training). Each
+message is parsed by the trained model and routed as the rules and actions route it
+(`bot/answerability/route.py`). The thresholds of `bot/answerability/decide.py` were tuned on the
+dev half (even positions of each file); the test half was only measured.
+
+{tables}"""
 
 
 if __name__ == "__main__":

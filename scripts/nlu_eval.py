@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from bot.nlu_metrics import Example, Scores, score
+from scripts.doc_sections import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "nlu_eval"
@@ -137,15 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         for text, gold, guess in ours.errors:
             print(f"  {gold:>24} -> {guess:<24} {text}")
     if args.write:
-        args.write.write_text(
-            BENCHMARK_DOC.format(
-                date=dt.date.today().isoformat(),
-                n=len(examples),
-                table=report,
-                errors=len(ours.errors),
-            ),
-            encoding="utf-8",
+        doc = BENCHMARK_DOC.format(
+            date=dt.date.today().isoformat(), n=len(examples), table=report, errors=len(ours.errors)
         )
+        write_section(args.write, "nlu-eval", doc)
         print(f"\nwrote {args.write}")
     if args.min_accuracy is not None:
         low = {lang: acc for lang, acc in ours.accuracy.items() if acc < args.min_accuracy}
@@ -156,11 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-BENCHMARK_DOC = """# NLU benchmark
-
-Written by `make eval` on {date}. The eval set (`tests/nlu_eval/`, {n} messages) is never used in
-training. Both models are trained on the same `data/nlu/`; "stock" is the NLU pipeline that
-`rasa init` writes (`configs/stock.yml`: whitespace tokenizer, DIET, fallback at 0.3).
+BENCHMARK_DOC = """Written by `make eval` on {date}. The eval set (`tests/nlu_eval/`, {n} messages)
+is never used in training. Both models are trained on the same `data/nlu/`; "stock" is the NLU
+pipeline that `rasa init` writes (`configs/stock.yml`: whitespace tokenizer, DIET, fallback at 0.3).
 
 - intent accuracy: the predicted intent after the FallbackClassifier equals the gold intent
   (a fallback counts as wrong); languages by script (any Khmer letter = Khmer).

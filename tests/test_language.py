@@ -4,10 +4,12 @@ import pytest
 
 from bot.language import (
     detect_language,
+    is_romanized_khmer,
     khmer_digits_to_ascii,
     normalise,
     reply_language,
     requested_language,
+    romanized_spelling,
 )
 
 
@@ -72,3 +74,38 @@ def test_default_language_is_khmer() -> None:
 
 def test_unknown_preference_is_ignored() -> None:
     assert reply_language("hello", preferred="fr") == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "knhom chong deng pi prak samrak chhoeu",
+        "luy maternity ban ponman?",
+        "bong sour pi nssf",
+        "tver kar ban 8 khe hz",
+        "suasdey bong",
+    ],
+)
+def test_romanized_khmer_is_khmer(text: str) -> None:
+    assert is_romanized_khmer(text)
+    assert detect_language(text) == "km"
+    assert reply_language(text) == "km"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much maternity pay do I get",
+        "hi bong",  # an English greeting with the Khmer "bong": English
+        "my boss did not register me at nssf",
+        "can I get a loan",
+    ],
+)
+def test_english_with_a_khmer_word_is_english(text: str) -> None:
+    assert not is_romanized_khmer(text)
+    assert detect_language(text) == "en"
+
+
+def test_romanized_spellings_share_one_form_and_english_words_keep_theirs() -> None:
+    assert {romanized_spelling(w) for w in ("chnam", "chhnam", "chhnum")} == {"year"}
+    assert romanized_spelling("hospital") == "hospital"

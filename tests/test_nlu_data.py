@@ -9,7 +9,7 @@ from functools import cache
 import pytest
 import yaml
 
-from bot.language import detect_language
+from bot.language import script_of
 from tests.conftest import ROOT
 
 ACCEPTANCE = [
@@ -39,7 +39,7 @@ def domain_intents() -> list[str]:
 
 
 def counts(folder: str) -> Counter:
-    return Counter((intent, detect_language(text) or "en") for intent, text in examples(folder))
+    return Counter((intent, script_of(text) or "en") for intent, text in examples(folder))
 
 
 @pytest.mark.parametrize("intent", domain_intents())

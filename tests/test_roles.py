@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from bot.eligibility.dialogue import from_buttons, prefill
 from bot.eligibility.opening import check_to_start
+from bot.eligibility.prefill import from_buttons, prefill
 from bot.numbers import read, roles
 
 TODAY = dt.date(2025, 6, 15)

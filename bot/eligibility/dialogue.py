@@ -30,8 +30,7 @@ from bot.eligibility.model import (
     Wage,
 )
 from bot.eligibility.rules import RuleBook
-from bot.numbers import roles
-from bot.numbers.parser import Ambiguous, Reading, read, read_as
+from bot.numbers.parser import Ambiguous, read, read_as
 
 SCHEMES = ("health_care", "maternity", "sickness", "injury", "pension", "registration")
 # slot → what kind of answer it takes (bot.numbers.parser kinds, plus choices)
@@ -57,7 +56,7 @@ CONTRIBUTION_SLOTS = ("workers", "wage")
 # check input name → slot
 _INPUT_SLOT = {"days": "sick_days", "days_used": "sick_days_used", "registrant": "registrant"}
 # Readable ranges: an answer outside them is asked again.
-_RANGES: dict[str, tuple[int, int]] = {
+RANGES: dict[str, tuple[int, int]] = {
     "months_in_window": (0, 12),
     "consecutive_months": (0, 12),
     "sick_days": (1, 366),
@@ -183,7 +182,7 @@ def wage_history(text: str, today: dt.date, limit: int | None = None) -> Any:
 
 def payroll_wages(text: str, today: dt.date) -> Any:
     """The payroll's wage: one wage for every worker, or a list with one wage per worker."""
-    return wage_history(text, today, limit=_RANGES["workers"][1])
+    return wage_history(text, today, limit=RANGES["workers"][1])
 
 
 def check_wage_count(wage: Any, workers: Any) -> Any:
@@ -205,8 +204,8 @@ def validate(slot: str, value: Any) -> Any:
         return money_slot([value])
     if kind == "date":
         return value.isoformat()
-    if slot in _RANGES:
-        low, high = _RANGES[slot]
+    if slot in RANGES:
+        low, high = RANGES[slot]
         if not low <= value <= high:
             return Invalid("out_of_range")
     return value
@@ -222,88 +221,6 @@ def check_event_date(scheme: str | None, value: Any, today: dt.date) -> Any:
         return Invalid("date_future")
     if day < _EARLIEST_EVENT:
         return Invalid("out_of_range")
-    return value
-
-
-# how a first message's numbers fill a check's inputs: only with a cue for that role
-_ROLE_READERS = {
-    "months_in_window": roles.contribution_months,
-    "pension_months": roles.contribution_months,
-    "pension_age": roles.ages,
-    "sick_days": roles.day_counts,
-}
-_WANTED = {
-    "health_care": ("months_in_window",),
-    "maternity": ("months_in_window", "wage"),
-    "sickness": ("months_in_window", "wage", "sick_days"),
-    "injury": ("wage", "sick_days"),
-    "pension": ("pension_age", "pension_months"),
-    "registration": (),
-}
-
-
-def _own_value(slot: str, r: Reading) -> Any:
-    values = list(dict.fromkeys(_ROLE_READERS[slot](r)))
-    return validate(slot, values[0]) if len(values) == 1 else None
-
-
-def prefill(scheme: str | None, text: str, today: dt.date) -> dict[str, Any]:
-    """Slot values a first message already holds ("I worked 8 months, wage $250"): each number
-    only with a cue for its role (:mod:`bot.numbers.roles`), never a guess."""
-    out: dict[str, Any] = {}
-    r = read(text, today)
-    if r.ambiguous:
-        return out
-    if len(r.dates) == 1 and isinstance(
-        check_event_date(scheme, r.dates[0].isoformat(), today), str
-    ):
-        out["event_date"] = r.dates[0].isoformat()
-    own_money = roles.amounts(r)
-    if len(own_money) != len(r.money):
-        own_money = []  # "over $300" is a rule, not the wage
-    if scheme == "contributions":
-        money = list(dict.fromkeys(f.value for f in own_money if f.value[1] is not None))
-        counts = roles.head_counts(r)
-        if len(money) == 1 or (len(money) > 1 and not counts):
-            out["wage"] = money_slot(money)
-        if len(counts) == 1:
-            out["workers"] = counts[0]
-        elif len(money) > 1 and not counts:
-            out["workers"] = len(money)
-        if isinstance(check_wage_count(out.get("wage"), out.get("workers")), Invalid):
-            del out["wage"]
-        return {k: v for k, v in out.items() if not isinstance(validate_any(k, v), Invalid)}
-    for slot in _WANTED.get(scheme or "", ()):
-        if slot == "wage":
-            value = wage_history(text, today) if own_money else None
-        else:
-            value = _own_value(slot, r)
-        if value is not None and value != "unknown" and not isinstance(value, (Ambiguous, Invalid)):
-            out[slot] = value
-    if scheme == "registration" and len(r.dates) == 1:
-        out["start_date"] = r.dates[0].isoformat()
-    return out
-
-
-# what a number is, as the buttons that ask it back say (entities of the button's payload)
-BUTTON_SLOTS = ("pension_age", "pension_months", "months_in_window")
-
-
-def from_buttons(entities: Mapping[str, Any]) -> dict[str, Any]:
-    """Slot values a button gave (``/check_eligibility{"pension_age":"35"}``), when valid."""
-    out: dict[str, Any] = {}
-    for slot in BUTTON_SLOTS:
-        raw = str(entities.get(slot) or "")
-        if raw.isdigit() and not isinstance(value := validate(slot, int(raw)), Invalid):
-            out[slot] = value
-    return out
-
-
-def validate_any(slot: str, value: Any) -> Any:
-    if slot == "wage":
-        return value
-    if slot in _RANGES and isinstance(value, int):
-        return validate(slot, value)
     return value
 
 

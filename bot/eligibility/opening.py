@@ -18,7 +18,8 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Literal
 
-from bot.eligibility.dialogue import SCHEMES, TOPIC_CHECKS, prefill, scheme_in_text
+from bot.eligibility.dialogue import SCHEMES, TOPIC_CHECKS, scheme_in_text
+from bot.eligibility.prefill import prefill
 
 Start = Literal["eligibility", "contributions"]
 CHECK_INTENT = "check_eligibility"

@@ -77,8 +77,11 @@ class RasaStack:
 
 
 @contextmanager
-def rasa_stack(model: Path, tmp: Path, extra_env: Mapping[str, str]) -> Iterator[RasaStack]:
-    """Action server + Rasa server with the channels configured from ``extra_env``."""
+def rasa_stack(
+    model: Path, tmp: Path, extra_env: Mapping[str, str], api_token: str | None = None
+) -> Iterator[RasaStack]:
+    """Action server + Rasa server with the channels configured from ``extra_env``; with
+    ``api_token``, Rasa's HTTP API too (``/model/parse?token=...``), which deployments keep off."""
     action_port, rasa_port = free_port(), free_port()
     env = channel_env(
         tmp, {**extra_env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"}
@@ -125,6 +128,7 @@ def rasa_stack(model: Path, tmp: Path, extra_env: Mapping[str, str]) -> Iterator
                         str(creds),
                         "--endpoints",
                         "endpoints.yml",
+                        *(["--enable-api", "--auth-token", api_token] if api_token else []),
                     ],
                     cwd=ROOT,
                     env=env,

@@ -9,7 +9,8 @@ The NLU model's ranking is one opinion; the words of the question are the other
   knows, says what it cannot answer yet and records a gap (``partial``);
 - a question about NSSF that no answer covers is a gap (``not_covered``), never a nearby answer;
 - a topic the model is unsure of, or two topics it cannot tell apart, is asked back;
-- a message with no sign of NSSF that the model calls off-topic is ``out_of_scope``.
+- a message with no sign of NSSF that the model calls off-topic, or that names another service
+  (an IDPoor card, a number plate, a passport) and not NSSF, is ``out_of_scope``.
 
 Thresholds were tuned on the blind eval set (``tests/eval/``), never on training data; see
 ``docs/benchmarks.md``.
@@ -101,6 +102,8 @@ def decide(
     top, conf = ranked[0] if ranked else (None, 0.0)
     second, conf2 = ranked[1] if len(ranked) > 1 else (None, 0.0)
     suggestions = tuple(name for name, _ in ranked if name in answers)[:2]
+    if reading.elsewhere and not reading.nssf:
+        return Verdict("out_of_scope")  # "how do I register my motorbike plate?"
     if top is not None and top in answers:
         supported = reading.evidence(top) > 0
         sure = conf >= thresholds.answer or (conf >= thresholds.supported and supported)
@@ -122,8 +125,13 @@ def decide(
     fallback = bool(ranking) and ranking[0][0] == FALLBACK
     specific = _specific(reading, lex)
     if top in (None, OUT_OF_SCOPE) or fallback:
-        if reading.about_nssf and (specific or reading.nssf):
+        if specific and reading.about_nssf:
             return Verdict("not_covered", aspect=specific)
+        worded = tuple(name for name, _ in ranked if name in answers and reading.evidence(name))
+        if worded:  # the model calls it off-topic, its words say a topic: ask
+            return Verdict("ask_back", suggestions=worded[:2])
+        if reading.nssf:
+            return Verdict("not_covered")
         if fallback:  # unsure: ask back (with no topic to offer, "please try other words")
             return Verdict("ask_back", suggestions=suggestions)
         return Verdict("out_of_scope")

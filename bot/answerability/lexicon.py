@@ -50,6 +50,7 @@ class Aspect:
 class Lexicon:
     aspects: dict[str, Aspect]
     nssf: Terms
+    elsewhere: Terms  # other services' words (IDPoor card, number plates, passports ...)
     topics: dict[str, Terms]
     greeting: Terms
     introduction: Terms
@@ -133,6 +134,7 @@ def load_lexicon(directory: Path | str = DEFAULT_DIR) -> Lexicon:
         for name, terms in (topics_data.get("topics") or {}).items()
     }
     nssf = _terms(topics_path, "nssf", topics_data.get("nssf"), {})
+    elsewhere = _terms(topics_path, "elsewhere", topics_data.get("elsewhere"), {})
     focus_path = directory / "focus.yml"
     focus = _read(focus_path)
 
@@ -145,6 +147,7 @@ def load_lexicon(directory: Path | str = DEFAULT_DIR) -> Lexicon:
     return Lexicon(
         aspects=aspects,
         nssf=nssf,
+        elsewhere=elsewhere,
         topics=topics,
         greeting=part("greeting", "starts"),
         introduction=part("introduction", "starts"),

@@ -20,6 +20,7 @@ class QuestionReading:
     aspects: tuple[str, ...]  # asked aspects, in the lexicon's order
     topics: dict[str, int]  # topic → how many of its words the question holds
     nssf: bool  # names NSSF (or social security) itself
+    elsewhere: bool  # names another service (IDPoor card, number plates, passports ...)
     questions: tuple[str, ...]  # the sentences that ask something
 
     @property
@@ -46,5 +47,6 @@ def read_question(text: str, lex: Lexicon | None = None) -> QuestionReading:
         aspects=tuple(name for name, a in lex.aspects.items() if a.asked(prepared)),
         topics=topic_words(focused, lex),
         nssf=lex.nssf.any_in(prepared),
+        elsewhere=lex.elsewhere.any_in(prepared),
         questions=tuple(question_sentences(text, lex)),
     )

@@ -23,8 +23,14 @@ LANGS = ("en", "km", "mixed", "romanized")
 GAP = "gap"
 OUT_OF_SCOPE = "out_of_scope"
 CONVERSATION = frozenset({"greet", "thanks", "goodbye", "help"})
-# answers that answer an expectation too: the calculator's reply gives the rates
-_ALSO_RIGHT = {"contribution_rates": {"calculate_contributions"}}
+# replies that answer an expectation too: the calculator's reply gives the rates; the reply to a
+# typed "thank you, that helped" (feedback) thanks back; "are you a bot?" and "I want a person"
+# are answered with how to reach a person at NSSF (the hotline), which is what contact gives
+_ALSO_RIGHT = {
+    "contribution_rates": {"calculate_contributions"},
+    "thanks": {"feedback"},
+    "contact": {"bot_challenge", "request_human"},
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ def is_right(message: EvalMessage, outcome: Outcome) -> bool:
         return outcome.topic in accepted or (
             outcome.also in accepted and outcome.topic == message.also
         )
-    return outcome.kind == "other" and outcome.topic == message.expect
+    accepted = {message.expect, *_ALSO_RIGHT.get(message.expect, ())}
+    return outcome.kind == "other" and outcome.topic in accepted
 
 
 def is_confidently_wrong(message: EvalMessage, outcome: Outcome) -> bool:

@@ -50,10 +50,13 @@ class ActionAnswer(Action):
         verdict = verdict_of(tracker, kb)
         if verdict.kind in ("answer", "partial", "not_covered"):
             return respond(verdict, dispatcher, tracker)
-        reason = replies.REASON_OUT_OF_SCOPE if verdict.kind == "out_of_scope" else None
-        return await ActionUnresolved(reason or replies.REASON_LOW_CONFIDENCE).run(
-            dispatcher, tracker, domain
-        )
+        if verdict.kind == "out_of_scope":
+            unresolved = ActionUnresolved(replies.REASON_OUT_OF_SCOPE)
+        else:  # ask back with the verdict's topics
+            unresolved = ActionUnresolved(
+                replies.REASON_LOW_CONFIDENCE, suggestions=verdict.suggestions
+            )
+        return await unresolved.run(dispatcher, tracker, domain)
 
 
 class ActionGreet(Action):

@@ -131,9 +131,10 @@ def respond(
             if label
             else kb.text("not_covered_general", lang)
         )
-        send(
-            dispatcher, [Reply(text, (replies.menu_button(kb, lang), *english_button(tracker, kb)))]
-        )
+        # what it knows nearby, one tap away; the menu; English after romanized Khmer
+        nearby = replies.topic_buttons(kb, verdict.suggestions, lang)
+        buttons = (*nearby, replies.menu_button(kb, lang), *english_button(tracker, kb))
+        send(dispatcher, [Reply(text, buttons)])
         record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
         return remember_language(tracker)
     assert verdict.topic is not None

@@ -50,11 +50,18 @@ class ActionUnresolved(Action):
     """Asks back with the two likeliest topics, or admits it cannot answer and gives the hotline;
     records the question as a knowledge gap."""
 
-    def __init__(self, reason: str | None = None, question: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str | None = None,
+        question: str | None = None,
+        suggestions: tuple[str, ...] | None = None,
+    ) -> None:
         """Other actions may say why they hand over: ``ActionUnresolved(REASON_ELIGIBILITY_UNKNOWN,
-        question="maternity: 7 of 12 months")`` records an eligibility "cannot tell"."""
+        question="maternity: 7 of 12 months")`` records an eligibility "cannot tell";
+        ``suggestions``: the topics to offer when asking back (else the NLU's likeliest)."""
         self.reason = reason
         self.question = question
+        self.suggestions = suggestions
 
     def name(self) -> str:
         return "action_unresolved"
@@ -65,16 +72,20 @@ class ActionUnresolved(Action):
         reason = self.reason or unresolved_reason(latest_intent(tracker))
         lang = language_of(tracker)
         kb = knowledge()
+        suggestions = self.suggestions
         if self.reason is None and reason in (*_WEIGHED_AGAIN, REASON_HUMAN_REQUESTED):
             verdict = verdict_of(tracker, kb)
             if verdict.kind in ("answer", "partial", "not_covered"):
                 return respond(verdict, dispatcher, tracker)
             if verdict.kind == "out_of_scope":
                 reason = replies.REASON_OUT_OF_SCOPE
+            elif verdict.kind == "ask_back":
+                reason, suggestions = replies.REASON_LOW_CONFIDENCE, verdict.suggestions
         if reason == REASON_HUMAN_REQUESTED:
             send(dispatcher, replies.cannot_answer(kb, "human_handoff", lang))
         else:
-            send(dispatcher, replies.unresolved(kb, reason, intent_ranking(tracker), lang))
+            offered = list(suggestions) if suggestions is not None else intent_ranking(tracker)
+            send(dispatcher, replies.unresolved(kb, reason, offered, lang))
         record_gap(
             tracker,
             reason,

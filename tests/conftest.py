@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the gap store's fixtures (store, sqlite_store, recorder, small_kb) for every test module
+pytest_plugins = ("tests.gaps_support",)
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 _real_connect = socket.socket.connect

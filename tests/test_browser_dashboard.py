@@ -28,7 +28,7 @@ from bot.web.auth import hash_password
 from bot.web.dashboard import StaffSettings
 from bot.web.settings import WebSettings
 from tests.conftest import ROOT
-from tests.gaps_support import gap, sqlite_store  # noqa: F401
+from tests.gaps_support import gap
 
 PASSWORD = "browser-test-password"
 PAGE_LOAD_TIMEOUT_S = 60  # a deadline for a navigation under CI load, not a wait
@@ -124,7 +124,7 @@ def assert_nothing_ran(driver: webdriver.Chrome) -> None:
 
 def test_staff_review_a_cluster_in_a_real_browser(
     browser: webdriver.Chrome,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     for text, lang, days in [
         ("does nssf give money when i get married", "en", 3),

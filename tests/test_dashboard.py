@@ -29,7 +29,7 @@ from bot.web.auth import hash_password, verify_password
 from bot.web.dashboard import DASHBOARD_KEY, StaffSettings
 from bot.web.settings import WebSettings
 from bot.web.throttle import LoginThrottle, ThrottleUnavailable
-from tests.gaps_support import gap, sqlite_store  # noqa: F401
+from tests.gaps_support import gap
 
 PASSWORD = "correct horse battery"
 TOKEN = "api-token-for-tests"
@@ -45,7 +45,7 @@ def staff_app(gap_store: GapStore) -> web.Application:
 
 
 @pytest.fixture
-async def client(sqlite_store: GapStore) -> AsyncIterator[TestClient]:  # noqa: F811
+async def client(sqlite_store: GapStore) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1")) as c:
         yield c
 
@@ -139,7 +139,7 @@ async def test_a_session_survives_a_restart_of_the_web_app(tmp_path: Path) -> No
 
 
 async def test_logging_out_on_one_process_ends_the_session_on_all(
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     other_store = GapStore(sqlite_store.url, sqlite_store.spool.path)  # a second web process
     async with contextlib.AsyncExitStack() as stack:
@@ -162,7 +162,7 @@ async def test_logging_out_on_one_process_ends_the_session_on_all(
 
 async def test_logging_in_again_keeps_the_first_session(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     first = await log_in_for_token(client)
     async with TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1")) as laptop:
@@ -175,7 +175,7 @@ async def test_logging_in_again_keeps_the_first_session(
 
 async def test_an_expired_session_is_refused_and_deleted(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     await log_in_for_token(client)
     assert (await client.get("/staff", allow_redirects=False)).status == 200
@@ -189,7 +189,7 @@ async def test_an_expired_session_is_refused_and_deleted(
 
 async def test_the_database_keeps_only_the_hash_of_the_session_token(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
     tmp_path: Path,
 ) -> None:
     token = await log_in_for_token(client)
@@ -226,7 +226,7 @@ async def test_staff_pages_say_so_when_the_database_goes_away(tmp_path: Path) ->
 
 async def test_pages_api_and_changes_say_so_when_only_the_gap_queries_fail(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await log_in_for_token(client)  # the session check still works: only the gap queries fail
@@ -285,7 +285,7 @@ async def assert_throttled(client: TestClient, user: str = "staff") -> None:
 
 
 async def test_five_wrong_passwords_on_one_process_throttle_log_in_on_another(
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     other_store = GapStore(sqlite_store.url, sqlite_store.spool.path)  # a second web process
     async with contextlib.AsyncExitStack() as stack:
@@ -324,7 +324,7 @@ class Clock:
 
 
 async def test_a_throttled_log_in_works_again_once_the_window_has_passed(
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     clock = Clock()
     app = staff_app(sqlite_store)
@@ -344,7 +344,7 @@ async def test_a_throttled_log_in_works_again_once_the_window_has_passed(
 
 async def test_a_successful_log_in_clears_the_earlier_failures(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     for _ in range(4):
         assert (await log_in(client, password="wrong password")).status == 401
@@ -357,7 +357,7 @@ async def test_a_successful_log_in_clears_the_earlier_failures(
 
 async def test_the_database_keeps_no_address_or_user_name_of_a_wrong_password(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
     tmp_path: Path,
 ) -> None:
     response = await log_in(client, user="Mallory.Guesser", password="wrong password")
@@ -433,7 +433,7 @@ async def test_login_without_its_csrf_token_is_refused(client: TestClient) -> No
 
 async def test_changes_without_the_csrf_token_are_refused(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     sqlite_store.add(gap())
     (record,) = sqlite_store.list()
@@ -448,7 +448,7 @@ async def test_changes_without_the_csrf_token_are_refused(
 
 async def test_hostile_text_is_escaped_everywhere(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     for payload in XSS:
         sqlite_store.add(gap(payload, context=payload))
@@ -472,7 +472,7 @@ async def test_hostile_text_is_escaped_everywhere(
 
 async def test_overview_counts_by_reason_channel_language_and_draws_a_trend(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     sqlite_store.add(gap("a", reason="low_confidence", language="km", channel="telegram"))
     sqlite_store.add(gap("b"))
@@ -486,7 +486,7 @@ async def test_overview_counts_by_reason_channel_language_and_draws_a_trend(
     assert html.count('class="bar"') == 12 and "<svg" in html
 
 
-async def test_list_filters_and_search(client: TestClient, sqlite_store: GapStore) -> None:  # noqa: F811
+async def test_list_filters_and_search(client: TestClient, sqlite_store: GapStore) -> None:
     sqlite_store.add(gap("wedding money", days_ago=30))
     sqlite_store.add(gap("ប្រាក់រៀបការ", language="km", channel="telegram"))
     sqlite_store.add(gap("lottery numbers", reason="low_confidence", status="ignored"))
@@ -506,7 +506,7 @@ async def test_list_filters_and_search(client: TestClient, sqlite_store: GapStor
 
 async def test_cluster_view_and_marking_a_cluster_answered(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     for text in ("does nssf pay for my wedding", "wedding allowance nssf", "lottery numbers today"):
         sqlite_store.add(gap(text))
@@ -538,7 +538,7 @@ async def test_cluster_view_and_marking_a_cluster_answered(
     assert len(re.findall(r'href="/staff/clusters/c\d+', html)) == 1
 
 
-async def test_bulk_refuses_an_open_redirect(client: TestClient, sqlite_store: GapStore) -> None:  # noqa: F811
+async def test_bulk_refuses_an_open_redirect(client: TestClient, sqlite_store: GapStore) -> None:
     sqlite_store.add(gap())
     await log_in(client)
     token = await csrf_of(client, "/staff/gaps")
@@ -552,7 +552,7 @@ async def test_bulk_refuses_an_open_redirect(client: TestClient, sqlite_store: G
 
 async def test_csv_export_is_filtered_and_formula_safe(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     sqlite_store.add(gap('=HYPERLINK("http://evil")'))
     sqlite_store.add(gap("ប្រាក់រៀបការ", language="km"))
@@ -567,7 +567,7 @@ async def test_csv_export_is_filtered_and_formula_safe(
 
 async def test_selected_questions_export_as_rasa_nlu_yaml(
     client: TestClient,
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     for text in ("wedding money [now]", "ប្រាក់រៀបការ", "lottery"):
         sqlite_store.add(gap(text))
@@ -595,7 +595,7 @@ async def test_api_needs_the_bearer_token(client: TestClient) -> None:
     assert bad.status == 401 and bad.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-async def test_api_lists_records_with_filters(client: TestClient, sqlite_store: GapStore) -> None:  # noqa: F811
+async def test_api_lists_records_with_filters(client: TestClient, sqlite_store: GapStore) -> None:
     sqlite_store.add(gap("old one", days_ago=40))
     sqlite_store.add(
         gap(
@@ -639,7 +639,7 @@ async def test_api_lists_records_with_filters(client: TestClient, sqlite_store: 
 
 
 async def test_without_settings_the_dashboard_and_api_say_what_to_set(
-    sqlite_store: GapStore,  # noqa: F811
+    sqlite_store: GapStore,
 ) -> None:
     app = create_app(WebSettings(), sqlite_store, StaffSettings())
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:

@@ -20,7 +20,7 @@ from actions.unresolved import ActionUnresolved
 from bot.gaps.capture import GapRecorder, hmac_key
 from bot.gaps.model import GapRecord
 from bot.gaps.store import GapStore
-from tests.gaps_support import TEST_KEY, recorder, small_kb, sqlite_store  # noqa: F401
+from tests.gaps_support import TEST_KEY
 
 MENU = {"title": "Main menu", "payload": "/help"}
 ANSWER = "All about maternity. Hotline 1286."
@@ -80,13 +80,13 @@ def stored(store: GapStore, rec: GapRecorder) -> list[GapRecord]:
 
 
 @pytest.fixture(autouse=True)
-def _kb(small_kb: Path) -> None:  # noqa: F811
+def _kb(small_kb: Path) -> None:
     """Every test here uses the small knowledge base."""
 
 
 async def test_low_confidence_is_recorded_with_masked_text_top_intents_and_context(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(
         bot("Hello!"),
@@ -112,8 +112,8 @@ async def test_low_confidence_is_recorded_with_masked_text_top_intents_and_conte
     [("out_of_scope", "out_of_scope"), ("greet", "dialogue_fallback")],
 )
 async def test_out_of_scope_and_dialogue_fallback_are_recorded_once(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
     intent: str,
     reason: str,
 ) -> None:
@@ -123,8 +123,8 @@ async def test_out_of_scope_and_dialogue_fallback_are_recorded_once(
 
 
 async def test_rejected_suggestions_record_the_original_question_with_the_ask_back_as_context(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(
         user("money for my wedding", "nlu_fallback", [("nlu_fallback", 0.4), ("maternity", 0.3)]),
@@ -142,8 +142,8 @@ async def test_rejected_suggestions_record_the_original_question_with_the_ask_ba
 
 
 async def test_a_request_for_a_human_gets_the_hotline_and_is_recorded(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(user("ខ្ញុំចង់និយាយជាមួយមន្ត្រីផ្ទាល់", "request_human"))
     assert await run(ActionUnresolved(), t) == [
@@ -154,8 +154,8 @@ async def test_a_request_for_a_human_gets_the_hotline_and_is_recorded(
 
 
 async def test_thumbs_down_records_the_answered_question_with_the_answer_as_context(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(
         user("maternity pay for my wife, my name is Sok Dara", "maternity"),
@@ -175,8 +175,8 @@ async def test_thumbs_down_records_the_answered_question_with_the_answer_as_cont
 
 
 async def test_a_typed_complaint_counts_as_thumbs_down(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(
         user("pension age", "pension"), bot(ANSWER), user("that answer didn't help me", "feedback")
@@ -186,8 +186,8 @@ async def test_a_typed_complaint_counts_as_thumbs_down(
 
 
 async def test_thumbs_up_is_thanked_and_not_recorded(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(
         user("pension age", "pension"),
@@ -215,8 +215,8 @@ async def test_a_typed_thumb_counts_as_the_vote_it_shows(
     typed: str,
     reply: str,
     reasons: list[str],
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(
         user("pension age", "pension"), bot(ANSWER), user(typed, "feedback"), lang="en"
@@ -227,8 +227,8 @@ async def test_a_typed_thumb_counts_as_the_vote_it_shows(
 
 
 async def test_eligibility_cannot_tell_is_recorded_through_the_hook_and_the_action(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
 ) -> None:
     t = conversation(user("7 months, my phone 012 999 888", "inform"))
     record_cannot_tell(t, "maternity: 7 of 12 months, call 012 999 888")
@@ -241,7 +241,7 @@ async def test_eligibility_cannot_tell_is_recorded_through_the_hook_and_the_acti
     assert {r.reason for r in records} == {"eligibility_unknown"}
 
 
-async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:  # noqa: F811
+async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:
     release = threading.Event()
 
     class SlowStore:
@@ -265,7 +265,7 @@ async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:
     assert [r.text for r in slow.added] == ["lottery"]
 
 
-async def test_a_broken_recorder_never_breaks_the_reply(small_kb: Path) -> None:  # noqa: F811
+async def test_a_broken_recorder_never_breaks_the_reply(small_kb: Path) -> None:
     import actions.recording
 
     def broken() -> GapRecorder:

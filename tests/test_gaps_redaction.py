@@ -18,7 +18,7 @@ from bot.gaps.store import GapStore
 from bot.language import khmer_digits_to_ascii
 from tests.conftest import ROOT
 from tests.factories import tracker
-from tests.gaps_support import TEST_KEY, recorder, small_kb, sqlite_store  # noqa: F401
+from tests.gaps_support import TEST_KEY
 
 CORPUS = yaml.safe_load((ROOT / "tests/data/pii_corpus.yml").read_text("utf-8"))
 
@@ -69,10 +69,10 @@ def test_text_without_personal_data_is_unchanged(text: str) -> None:
 
 
 async def test_nothing_personal_reaches_the_store_the_spool_or_the_logs(
-    recorder: GapRecorder,  # noqa: F811
-    sqlite_store: GapStore,  # noqa: F811
+    recorder: GapRecorder,
+    sqlite_store: GapStore,
     caplog: pytest.LogCaptureFixture,
-    small_kb: Path,  # noqa: F811
+    small_kb: Path,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for number, entry in enumerate(CORPUS):
@@ -106,7 +106,7 @@ def test_pseudonyms_are_stable_for_one_key_and_differ_across_keys() -> None:
 
 
 def test_recorded_conversation_keys_are_the_hmac_of_the_sender(
-    recorder: GapRecorder,  # noqa: F811
+    recorder: GapRecorder,
 ) -> None:
     record = recorder.build(
         sender_id="telegram-998877", text="hi", reason="out_of_scope", language="en", channel="x"

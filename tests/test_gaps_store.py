@@ -29,14 +29,7 @@ from bot.web.sessions import Sessions, SessionsUnavailable
 from bot.web.staff_db import StaffDatabaseUnavailable
 from bot.web.throttle import FAILURE_WINDOW_S, LoginThrottle, ThrottleUnavailable
 from tests.factories import tracker
-from tests.gaps_support import (  # noqa: F401  (fixtures)
-    TEST_KEY,
-    PostgresSchema,
-    gap,
-    postgres_url,
-    small_kb,
-    store,
-)
+from tests.gaps_support import TEST_KEY, PostgresSchema, gap, postgres_url
 
 
 def _version(gap_store: GapStore) -> str | None:
@@ -45,7 +38,7 @@ def _version(gap_store: GapStore) -> str | None:
 
 
 def test_migrations_create_the_gaps_and_staff_tables_at_head(
-    store: GapStore,  # noqa: F811
+    store: GapStore,
 ) -> None:
     with store.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
@@ -55,7 +48,7 @@ def test_migrations_create_the_gaps_and_staff_tables_at_head(
     assert store.count() == 0
 
 
-def test_the_migrated_schema_is_exactly_the_model(store: GapStore) -> None:  # noqa: F811
+def test_the_migrated_schema_is_exactly_the_model(store: GapStore) -> None:
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
@@ -74,7 +67,7 @@ def _texts(gap_store: GapStore) -> list[str]:
 
 
 def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
-    store: GapStore,  # noqa: F811
+    store: GapStore,
 ) -> None:
     store.add(gap("asked before the upgrade"))
     _downgrade(store, "0001")
@@ -96,7 +89,7 @@ def test_the_staff_sessions_migration_upgrades_a_0001_database_and_reverts(
 
 
 def test_the_login_failures_migration_upgrades_a_0002_database_and_reverts(
-    store: GapStore,  # noqa: F811
+    store: GapStore,
 ) -> None:
     store.add(gap("asked before the upgrade"))
     token, _ = Sessions(store).create("staff")
@@ -128,7 +121,7 @@ def test_the_login_failures_migration_upgrades_a_0002_database_and_reverts(
 
 
 def test_the_aspect_migration_keeps_old_records_and_stores_the_aspect(
-    store: GapStore,  # noqa: F811
+    store: GapStore,
 ) -> None:
     store.add(gap("asked before the aspect column"))
     _downgrade(store, "0003")
@@ -143,7 +136,7 @@ def test_the_aspect_migration_keeps_old_records_and_stores_the_aspect(
     }
 
 
-def test_a_record_is_stored_with_every_field(store: GapStore) -> None:  # noqa: F811
+def test_a_record_is_stored_with_every_field(store: GapStore) -> None:
     record = gap(
         "ខ្ញុំឈ្មោះ <NAME> តើបានប្រាក់រៀបការទេ",
         language="km",
@@ -165,14 +158,14 @@ def test_a_record_is_stored_with_every_field(store: GapStore) -> None:  # noqa: 
     assert back.created_at == record.created_at and back.uid == record.uid
 
 
-def test_writing_the_same_record_twice_stores_it_once(store: GapStore) -> None:  # noqa: F811
+def test_writing_the_same_record_twice_stores_it_once(store: GapStore) -> None:
     record = gap()
     store.add(record)
     store.add(record)
     assert store.count() == 1
 
 
-def test_filters_and_search(store: GapStore) -> None:  # noqa: F811
+def test_filters_and_search(store: GapStore) -> None:
     store.add(gap("wedding money?", days_ago=20))
     store.add(gap("ប្រាក់រៀបការ", language="km", channel="telegram", days_ago=1))
     store.add(gap("Wedding GRANT 100%_off", reason="low_confidence", status="answered"))
@@ -190,7 +183,7 @@ def test_filters_and_search(store: GapStore) -> None:  # noqa: F811
     ]
 
 
-def test_bulk_status_change_with_a_note(store: GapStore) -> None:  # noqa: F811
+def test_bulk_status_change_with_a_note(store: GapStore) -> None:
     for n in range(3):
         store.add(gap(f"question {n}"))
     ids = [r.id for r in store.list() if r.text != "question 1"]
@@ -322,7 +315,7 @@ def outage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outage]:
 
 async def test_database_down_conversation_continues_and_every_record_arrives_once(
     outage: Outage,
-    small_kb: Path,  # noqa: F811
+    small_kb: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     gap_store = outage.store()

@@ -7,7 +7,9 @@ The NLU model's ranking is one opinion; the words of the question are the other
   answered; when the question also asks something that answer does not give (a province's
   hospitals, opening hours, a refund, whether foreigners are covered ...), the bot gives what it
   knows, says what it cannot answer yet and records a gap (``partial``);
-- a question about NSSF that no answer covers is a gap (``not_covered``), never a nearby answer;
+- a question about NSSF that no answer covers (the model's ``not_covered`` intent, or an
+  uncovered aspect with no topic the model is sure of) is a gap (``not_covered``), never a nearby
+  answer;
 - a topic the model is unsure of, or two topics it cannot tell apart, is asked back;
 - a message with no sign of NSSF that the model calls off-topic, or that names another service
   (an IDPoor card, a number plate, a passport) and not NSSF, is ``out_of_scope``.
@@ -28,6 +30,7 @@ from bot.answerability.reading import QuestionReading, read_question, topic_word
 Kind = Literal["answer", "partial", "not_covered", "ask_back", "out_of_scope", "other"]
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
+NOT_COVERED = "not_covered"  # the intent of NSSF questions no answer covers
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def decide(
         return Verdict("answer", topic=top, also=_second_question(reading, top, answers, lex))
     fallback = bool(ranking) and ranking[0][0] == FALLBACK
     specific = _specific(reading, lex)
+    if top == NOT_COVERED:  # the model knows it as an NSSF question no answer covers
+        return Verdict("not_covered", aspect=specific, suggestions=suggestions)
     if top in (None, OUT_OF_SCOPE) or fallback:
         if specific and reading.about_nssf:
             return Verdict("not_covered", aspect=specific)

@@ -23,7 +23,7 @@ Kind = Literal[
 ]
 # intents whose rule goes to action_unresolved, which weighs the message again (decide); the
 # other actions (small talk, menu, stop ...) only step aside for a question no answer covers
-UNRESOLVED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+UNRESOLVED_INTENTS = frozenset({"nlu_fallback", "out_of_scope", "not_covered"})
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,24 @@ def trained_model() -> Path:
     if not path or not (ROOT / path).is_file():
         pytest.fail("integration tests need a trained model: run `make unit` or `make test`")
     return ROOT / path
+
+
+@pytest.fixture(scope="module")
+def gap_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of a module's gap store (database and spool)."""
+    return tmp_path_factory.mktemp("gaps")
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory, gap_db: Path):
+    """A real action server and Rasa server with the trained model, writing gaps to ``gap_db``,
+    with Rasa's HTTP API on (``tests.fakes.rasa.API_TOKEN``) for ``/model/parse``."""
+    from tests.fakes.rasa import API_TOKEN, rasa_stack
+
+    env = {
+        "DATABASE_URL": f"sqlite:///{gap_db / 'gaps.db'}",
+        "GAPS_SPOOL_FILE": str(gap_db / "spool.jsonl"),
+        "GAPS_HMAC_KEY": "integration-key",
+    }
+    with rasa_stack(trained_model, tmp_path_factory.mktemp("rasa"), env, API_TOKEN) as running:
+        yield running

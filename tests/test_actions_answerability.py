@@ -120,3 +120,21 @@ async def test_two_questions_in_one_message_get_both_answers() -> None:
         KB.text("also_asked", "en", topic=KB.title("contribution_rates", "en")),
         KB.answer("contribution_rates", "en"),
     ]
+
+
+async def test_the_not_covered_intent_says_so_and_offers_what_it_knows_nearby(
+    recorder: GapRecorder,
+) -> None:
+    text = "does nssf pay for my insulin every month?"
+    t = tracker(text, "not_covered", ranking=[("not_covered", 0.8), ("health_care", 0.15)])
+    messages = await run(ActionUnresolved(), t)
+    assert messages == [
+        (
+            KB.text("not_covered_general", "en"),
+            [
+                {"title": KB.title("health_care", "en"), "payload": "/health_care"},
+                {"title": KB.text("menu_button", "en"), "payload": "/help"},
+            ],
+        )
+    ]
+    assert recorded(recorder) == [(text, "not_covered", "")]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,35 +18,19 @@ from bot.gaps.store import GapStore
 from bot.knowledge import load_knowledge
 from bot.language import detect_language
 from scripts.answer_eval import load_messages
-from tests.fakes.rasa import RasaStack, rasa_stack
+from tests.fakes.rasa import API_TOKEN, RasaStack
 
 KB = load_knowledge()
 ANSWERS = {key: topic.answers for key, topic in KB.topics.items()}
-TOKEN = "integration-api-token"
 SAMPLE = [m for i, (m, _) in enumerate(load_messages()) if i % 12 == 0]
-
-
-@pytest.fixture(scope="module")
-def gap_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("gaps")
-
-
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, gap_db: Path
-) -> Iterator[RasaStack]:
-    env = {
-        "DATABASE_URL": f"sqlite:///{gap_db / 'gaps.db'}",
-        "GAPS_SPOOL_FILE": str(gap_db / "spool.jsonl"),
-        "GAPS_HMAC_KEY": "integration-key",
-    }
-    with rasa_stack(trained_model, tmp_path_factory.mktemp("rasa"), env, TOKEN) as running:
-        yield running
 
 
 def parse(stack: RasaStack, text: str) -> dict:
     response = requests.post(
-        f"{stack.url}/model/parse", params={"token": TOKEN}, json={"text": text}, timeout=60
+        f"{stack.url}/model/parse",
+        params={"token": API_TOKEN},
+        json={"text": text},
+        timeout=60,
     )
     response.raise_for_status()
     return response.json()

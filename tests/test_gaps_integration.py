@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gaps.store import GapStore
@@ -16,7 +14,7 @@ from bot.knowledge import load_knowledge
 from bot.web.app import create_app
 from bot.web.dashboard import StaffSettings
 from bot.web.settings import WebSettings
-from tests.fakes.rasa import RasaStack, rasa_stack
+from tests.fakes.rasa import RasaStack
 
 TOKEN = "integration-token"
 FALLBACK_MESSAGE = "blorp zinglewump quaxx 012 345 678"
@@ -25,24 +23,6 @@ SENTINEL = "blorp zinglewump quaxx sentinel@example.org"
 SENTINEL_RECORD = "blorp zinglewump quaxx <EMAIL>"
 _sentinel_senders = (f"sentinel-{i}" for i in itertools.count())
 RECORD_DEADLINE_S = 60.0  # a deadline for the background writer under CI load, not a wait
-
-
-@pytest.fixture(scope="module")
-def gap_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("gaps")
-
-
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, gap_db: Path
-) -> Iterator[RasaStack]:
-    env = {
-        "DATABASE_URL": f"sqlite:///{gap_db / 'gaps.db'}",
-        "GAPS_SPOOL_FILE": str(gap_db / "spool.jsonl"),
-        "GAPS_HMAC_KEY": "integration-key",
-    }
-    with rasa_stack(trained_model, tmp_path_factory.mktemp("rasa"), env) as running:
-        yield running
 
 
 async def test_a_fallback_message_creates_exactly_one_record_visible_in_the_api(

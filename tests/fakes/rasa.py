@@ -19,6 +19,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+# Rasa's HTTP API token of the test stacks that turn the API on (deployments keep it off)
+API_TOKEN = "integration-api-token"
 BIN = Path(sys.executable).parent
 
 

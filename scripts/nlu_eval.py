@@ -153,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 BENCHMARK_DOC = """Written by `make eval` on {date}. The eval set (`tests/nlu_eval/`, {n} messages)
-is never used in training. Both models are trained on the same `data/nlu/`; "stock" is the NLU
-pipeline that `rasa init` writes (`configs/stock.yml`: whitespace tokenizer, DIET, fallback at 0.3).
+is never used in training; its labels follow the intents of `docs/intents.md` (relabelled when
+intents were split). A "stock" column, when present, is the NLU pipeline that `rasa init` writes
+(`configs/stock.yml`: whitespace tokenizer, DIET, fallback at 0.3), trained on the same data.
 
 - intent accuracy: the predicted intent after the FallbackClassifier equals the gold intent
   (a fallback counts as wrong); languages by script (any Khmer letter = Khmer).

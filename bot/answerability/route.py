@@ -24,6 +24,9 @@ Kind = Literal[
 # intents whose rule goes to action_unresolved, which weighs the message again (decide); the
 # other actions (small talk, menu, stop ...) only step aside for a question no answer covers
 UNRESOLVED_INTENTS = frozenset({"nlu_fallback", "out_of_scope", "not_covered"})
+# intents whose rule outside a form is action_unresolved without an answer to give: "none of
+# these", and a bare yes, no, number or "why?" ("Sorry, I can't answer that yet", and a gap)
+NOTHING_TO_ANSWER = frozenset({"none_of_these", "affirm", "deny", "inform", "ask_why"})
 
 
 @dataclass(frozen=True)
@@ -73,4 +76,6 @@ def route(
         return Outcome("ask_back")  # no payroll in it: action_answer asks back
     if intent in answers or intent in UNRESOLVED_INTENTS or verdict.kind == "not_covered":
         return _from_verdict(verdict)
+    if intent in NOTHING_TO_ANSWER:
+        return Outcome("ask_back")
     return Outcome("other", intent)

@@ -27,6 +27,7 @@ TRAINING_DATA := data/nlu data/rules data/stories
 # with the words of data/lexicon/focus.yml and topics.yml) and gives romanized Khmer one spelling
 # (data/lexicon/romanized.yml): those are inputs too.
 FOCUS_INPUTS := bot/answerability/focus.py bot/answerability/terms.py bot/answerability/lexicon.py \
+  bot/language.py bot/lexicon_files.py \
   data/lexicon/focus.yml data/lexicon/topics.yml data/lexicon/romanized.yml
 MODEL_INPUTS = config.yml domain.yml $(shell find $(TRAINING_DATA) bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path 'data/rules/schemes/*' | sort) $(FOCUS_INPUTS) requirements.in
 MODEL_HASH = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-12)

@@ -7,14 +7,12 @@ language of the conversation so far.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-import yaml
+from bot.lexicon_files import lexicon_dir, read_lexicon_file
 
 Lang = Literal["en", "km"]
 LANGUAGES: tuple[Lang, ...] = ("km", "en")
@@ -47,14 +45,13 @@ def normalise(text: str) -> str:
     return khmer_digits_to_ascii(strip_zero_width(unicodedata.normalize("NFC", text)))
 
 
-_LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 @lru_cache(maxsize=4)
 def _romanized_words(directory: str) -> tuple[frozenset[str], frozenset[str]]:
     """Romanized-Khmer marker words and English words (``data/lexicon/romanized.yml``)."""
-    data = yaml.safe_load((Path(directory) / "romanized.yml").read_text(encoding="utf-8"))
+    data = read_lexicon_file(directory, "romanized.yml")
     return (
         frozenset(str(w).casefold() for w in data["markers"]),
         frozenset(str(w).casefold() for w in data["english"]),
@@ -63,7 +60,7 @@ def _romanized_words(directory: str) -> tuple[frozenset[str], frozenset[str]]:
 
 @lru_cache(maxsize=4)
 def _spellings(directory: str) -> dict[str, str]:
-    data = yaml.safe_load((Path(directory) / "romanized.yml").read_text(encoding="utf-8"))
+    data = read_lexicon_file(directory, "romanized.yml")
     out: dict[str, str] = {}
     for concept, variants in (data.get("spellings") or {}).items():
         for variant in variants:
@@ -73,7 +70,7 @@ def _spellings(directory: str) -> dict[str, str]:
 
 def romanized_spellings() -> dict[str, str]:
     """Every romanized spelling with the concept it stands for (``data/lexicon/romanized.yml``)."""
-    return _spellings(os.environ.get("LEXICON_DIR") or str(_LEXICON_DIR))
+    return _spellings(lexicon_dir())
 
 
 def romanized_spelling(word: str) -> str:
@@ -86,7 +83,7 @@ def is_romanized_khmer(text: str | None) -> bool:
     than English words; or one in a message of at most four words with no English word."""
     if not text or _KHMER_LETTER.search(text):
         return False
-    markers, english = _romanized_words(os.environ.get("LEXICON_DIR") or str(_LEXICON_DIR))
+    markers, english = _romanized_words(lexicon_dir())
     tokens = _LATIN_WORD.findall(text.casefold())
     khmer = sum(t in markers and t not in english for t in tokens)
     other = sum(t in english for t in tokens)

@@ -11,6 +11,7 @@ from bot.answerability.focus import focus, question_sentences
 from bot.answerability.lexicon import LexiconError, load_lexicon
 from bot.answerability.reading import read_question
 from bot.knowledge import load_knowledge
+from bot.lexicon_files import DEFAULT_DIR
 
 KB = load_knowledge()
 ANSWERS = {key: topic.answers for key, topic in KB.topics.items()}
@@ -155,7 +156,7 @@ def test_every_aspect_has_a_label_in_both_languages_that_fits_the_reply() -> Non
 
 def test_a_malformed_lexicon_is_refused_naming_the_file_and_entry(tmp_path) -> None:
     for name in ("topics.yml", "focus.yml"):
-        (tmp_path / name).write_text((load_lexicon_dir() / name).read_text("utf-8"), "utf-8")
+        (tmp_path / name).write_text((DEFAULT_DIR / name).read_text("utf-8"), "utf-8")
     (tmp_path / "aspects.yml").write_text(
         "aspects:\n  refund:\n    label: {en: refunds}\n    any: [refund]\n", "utf-8"
     )
@@ -166,9 +167,3 @@ def test_a_malformed_lexicon_is_refused_naming_the_file_and_entry(tmp_path) -> N
     )
     with pytest.raises(LexiconError, match="unknown list '\\$nowhere'"):
         load_lexicon(tmp_path)
-
-
-def load_lexicon_dir():
-    from bot.answerability.lexicon import DEFAULT_DIR
-
-    return DEFAULT_DIR

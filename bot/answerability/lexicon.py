@@ -11,7 +11,6 @@ Loading refuses a malformed file, naming the file, the entry and the problem.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +20,7 @@ import yaml
 
 from bot.answerability.terms import Terms, Text
 from bot.language import LANGUAGES, Lang
-
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
+from bot.lexicon_files import DEFAULT_DIR, lexicon_dir
 
 
 class LexiconError(ValueError):
@@ -165,4 +163,4 @@ def get_lexicon(directory: str = str(DEFAULT_DIR)) -> Lexicon:
 
 def configured_lexicon() -> Lexicon:
     """The lexicon from ``LEXICON_DIR`` (default ``data/lexicon``), loaded once."""
-    return get_lexicon(os.environ.get("LEXICON_DIR") or str(DEFAULT_DIR))
+    return get_lexicon(lexicon_dir())

@@ -7,15 +7,11 @@ English and Khmer words are here; romanized Khmer units ("8 khe", "10 nak", "250
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
+from bot.lexicon_files import lexicon_dir, read_lexicon_file
 
 EN_NUMBERS = {
     "zero": 0,
@@ -162,17 +158,10 @@ class Words:
         return self.months | self.years | self.days | self.weeks
 
 
-def _yaml(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: expected a mapping at the top level")
-    return data
-
-
 @lru_cache(maxsize=4)
 def _load(directory: str) -> Words:
-    romanized = _yaml(Path(directory) / "romanized.yml").get("units") or {}
-    roles = _yaml(Path(directory) / "roles.yml").get("cues") or {}
+    romanized = read_lexicon_file(directory, "romanized.yml").get("units") or {}
+    roles = read_lexicon_file(directory, "roles.yml").get("cues") or {}
 
     def units(name: str, *base: str) -> frozenset[str]:
         return frozenset(base) | frozenset(str(w).casefold() for w in romanized.get(name, ()))
@@ -196,4 +185,4 @@ def _load(directory: str) -> Words:
 
 def words() -> Words:
     """The reader's words, from ``LEXICON_DIR`` (default ``data/lexicon``), loaded once."""
-    return _load(os.environ.get("LEXICON_DIR") or str(LEXICON_DIR))
+    return _load(lexicon_dir())

@@ -25,8 +25,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password
-from bot.web.dashboard import StaffSettings
 from bot.web.settings import WebSettings
+from bot.web.staff import StaffSettings
 from tests.conftest import ROOT
 from tests.gaps_support import gap
 

@@ -26,8 +26,8 @@ from bot.gaps.model import staff_login_failures, staff_sessions
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password, verify_password
-from bot.web.dashboard import DASHBOARD_KEY, StaffSettings
 from bot.web.settings import WebSettings
+from bot.web.staff import DASHBOARD_KEY, StaffSettings
 from bot.web.throttle import LoginThrottle, ThrottleUnavailable
 from tests.gaps_support import gap
 
@@ -653,3 +653,17 @@ def test_staff_settings_refuse_a_password_instead_of_a_hash() -> None:
     with pytest.raises(ValueError):
         StaffSettings.from_env({"DASHBOARD_USER": "a", "DASHBOARD_PASSWORD_HASH": "hunter2"})
     assert StaffSettings.from_env({}).enabled is False
+
+
+def test_the_export_intents_come_from_configuration_then_the_domain_then_the_knowledge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.knowledge import configured_knowledge
+    from bot.web.staff import DOMAIN_FILE, staff_intents
+
+    monkeypatch.delenv("DASHBOARD_INTENTS", raising=False)
+    assert "maternity" in staff_intents(DOMAIN_FILE) and "greet" in staff_intents(DOMAIN_FILE)
+    # the web image has no domain.yml: the knowledge base's topics
+    assert staff_intents(tmp_path / "missing.yml") == tuple(configured_knowledge().topics)
+    monkeypatch.setenv("DASHBOARD_INTENTS", "maternity, new_topic")
+    assert staff_intents(tmp_path / "missing.yml") == ("maternity", "new_topic")

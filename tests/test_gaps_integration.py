@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.gaps.store import GapStore
 from bot.knowledge import load_knowledge
 from bot.web.app import create_app
-from bot.web.dashboard import StaffSettings
 from bot.web.settings import WebSettings
+from bot.web.staff import StaffSettings
 from tests.fakes.rasa import RasaStack
 
 TOKEN = "integration-token"

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
-from bot.web.dashboard import StaffSettings
 from bot.web.settings import WebSettings
+from bot.web.staff import StaffSettings
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ Routes:
   channel (``{RASA_URL}/webhooks/rest/webhook``); Rasa's list of messages is returned unchanged.
 - ``GET /healthz`` answers ``{"status": "ok"}``; with ``?deep=1`` it also asks Rasa.
 - ``/staff/...`` and ``GET /api/gaps``: the staff dashboard of knowledge gaps and its JSON API, when
-  a gap store is given (see :mod:`bot.web.dashboard`).
+  a gap store is given (see :mod:`bot.web.staff`).
 
 Errors of the API are JSON ``{"error": "<English> / <Khmer>"}``, never a traceback. One log line is
 written per request; it never contains what the user wrote.
@@ -30,7 +30,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.gaps.store import GapStore
-from bot.web import dashboard
+from bot.web import staff as staff_dashboard
 from bot.web.settings import WebSettings
 
 log = logging.getLogger("bot.web")
@@ -278,7 +278,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(
     settings: WebSettings,
     gaps: GapStore | None = None,
-    staff: dashboard.StaffSettings | None = None,
+    staff: staff_dashboard.StaffSettings | None = None,
 ) -> web.Application:
     """Build the web chat application (with the staff dashboard when ``gaps`` is given);
     nothing is opened until the app starts."""
@@ -295,5 +295,5 @@ def create_app(
     app.router.add_post("/chat/api/message", post_message)
     app.router.add_get("/healthz", healthz)
     if gaps is not None:
-        dashboard.mount(app, gaps, staff or dashboard.StaffSettings.from_env())
+        staff_dashboard.mount(app, gaps, staff or staff_dashboard.StaffSettings.from_env())
     return app

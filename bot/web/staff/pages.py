@@ -1,0 +1,190 @@
+"""The staff pages: overview, clusters, one cluster, the question list and one question, the bulk
+status change (or NLU YAML export) and the CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.gaps.clustering import Cluster, cluster
+from bot.gaps.model import OPEN_STATUSES, STATUSES, GapRecord
+from bot.gaps.store import GapFilters, GapStore
+from bot.web.charts import trend_chart, weekly_counts
+from bot.web.exports import INTENT_NAME, to_csv, to_nlu_yaml
+from bot.web.staff.core import dashboard, field, in_thread, log, render, staff_only
+from bot.web.staff.filters import CHOICES, OPEN, filters_of, query_string
+
+PAGE_SIZE = 100
+TREND_WEEKS = 12
+
+
+@staff_only
+async def overview(request: web.Request) -> web.StreamResponse:
+    store = dashboard(request).store
+    records: list[GapRecord] = await in_thread(store.list)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    series = weekly_counts((r.created_at for r in records), TREND_WEEKS, today)
+    counts = {
+        name: Counter(getattr(r, name) for r in records).most_common()
+        for name in ("reason", "channel", "language", "status")
+    }
+    return render(
+        request,
+        "overview.html",
+        total=len(records),
+        open_count=sum(1 for r in records if r.status in OPEN_STATUSES),
+        counts=counts,
+        chart=trend_chart(series),
+        series=series,
+    )
+
+
+async def _clusters(store: GapStore, filters: GapFilters) -> list[Cluster]:
+    records = await in_thread(store.list, filters)
+    return await in_thread(cluster, records)
+
+
+@staff_only
+async def clusters_page(request: web.Request) -> web.StreamResponse:
+    filters, values = filters_of(request.query, default_status=OPEN)
+    groups = await _clusters(dashboard(request).store, filters)
+    return render(
+        request,
+        "clusters.html",
+        clusters=groups,
+        values=values,
+        query=query_string(values),
+        **CHOICES,
+    )
+
+
+@staff_only
+async def cluster_page(request: web.Request) -> web.StreamResponse:
+    filters, values = filters_of(request.query, default_status=OPEN)
+    key = request.match_info["key"]
+    groups = await _clusters(dashboard(request).store, filters)
+    found = next((c for c in groups if c.key == key), None)
+    if found is None:
+        return render(
+            request,
+            "message.html",
+            404,
+            title="Cluster not found",
+            message="This cluster changed (its questions were reviewed). Go back to the clusters.",
+        )
+    back = "/staff/clusters" + (f"?{query_string(values)}" if query_string(values) else "")
+    return render(
+        request,
+        "cluster.html",
+        cluster=found,
+        records=found.records,
+        back=back,
+        intents=list(dashboard(request).intents),
+        **CHOICES,
+    )
+
+
+@staff_only
+async def gaps_page(request: web.Request) -> web.StreamResponse:
+    store = dashboard(request).store
+    filters, values = filters_of(request.query)
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    total = await in_thread(store.count, filters)
+    records = await in_thread(store.list, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    query = query_string(values)
+    return render(
+        request,
+        "gaps.html",
+        records=records,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        values=values,
+        query=query,
+        back=request.path_qs,
+        intents=list(dashboard(request).intents),
+        **CHOICES,
+    )
+
+
+@staff_only
+async def gap_page(request: web.Request) -> web.StreamResponse:
+    try:
+        gap_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    record = await in_thread(dashboard(request).store.get, gap_id)
+    if record is None:
+        return render(request, "message.html", 404, title="Not found", message="No such question.")
+    return render(request, "gap.html", record=record, back=request.path, **CHOICES)
+
+
+def safe_next(raw: str) -> str:
+    """A same-site path under /staff to go back to (never an open redirect)."""
+    if raw.startswith("/staff") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return "/staff/gaps"
+
+
+def with_flash(path: str, message: str) -> str:
+    base = path.split("#", 1)[0]
+    parts = (
+        [p for p in base.split("?", 1)[1].split("&") if not p.startswith("done=")]
+        if "?" in base
+        else []
+    )
+    parts.append(urlencode({"done": message}))
+    return base.split("?", 1)[0] + "?" + "&".join(parts)
+
+
+@staff_only
+async def bulk(request: web.Request) -> web.StreamResponse:
+    form = request["form"]
+    ids = sorted({int(v) for v in form.getall("ids", []) if isinstance(v, str) and v.isdigit()})
+    back = safe_next(field(form, "next"))
+    store = dashboard(request).store
+    if not ids:
+        raise web.HTTPSeeOther(with_flash(back, "Select at least one question."))
+    if field(form, "action") == "nlu":
+        intent = field(form, "intent").strip()
+        if not INTENT_NAME.fullmatch(intent):
+            raise web.HTTPSeeOther(with_flash(back, "Choose an intent name (lower-case, _)."))
+        records = await in_thread(store.list, GapFilters(ids=tuple(ids)))
+        body = to_nlu_yaml(records, intent)
+        return web.Response(
+            text=body,
+            content_type="application/x-yaml",
+            charset="utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="nlu-{intent}.yml"',
+                "Cache-Control": "no-store",
+            },
+        )
+    status = field(form, "status")
+    if status not in STATUSES:
+        raise web.HTTPSeeOther(with_flash(back, "Choose a status."))
+    changed = await in_thread(store.set_status, ids, status, field(form, "note"))
+    log.info("staff set %d gap(s) to %s", changed, status)
+    raise web.HTTPSeeOther(with_flash(back, f"{changed} question(s) marked {status}."))
+
+
+@staff_only
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    filters, _ = filters_of(request.query)
+    records = await in_thread(dashboard(request).store.list, filters)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d")
+    return web.Response(
+        body=("\ufeff" + to_csv(records)).encode("utf-8"),  # BOM: Excel then reads Khmer right
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="nssf-gaps-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

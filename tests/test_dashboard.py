@@ -22,12 +22,12 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.gaps.model import staff_login_failures, staff_sessions
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password, verify_password
 from bot.web.settings import WebSettings
 from bot.web.staff import DASHBOARD_KEY, StaffSettings
+from bot.web.staff_db import staff_login_failures, staff_sessions
 from bot.web.throttle import LoginThrottle, ThrottleUnavailable
 from tests.gaps_support import gap
 

@@ -4,11 +4,8 @@ A record is plain data (:class:`GapRecord`); :data:`gaps` is its database table 
 created by the Alembic migrations in ``alembic/``). ``uid`` is chosen when the signal is captured,
 so that writing a record twice (spool replay, retries) can never create a duplicate.
 
-The same database holds :data:`staff_sessions`, the dashboard's log-in sessions
-(:mod:`bot.web.sessions`): one row per session, keyed by the SHA-256 of its token; and
-:data:`staff_login_failures`, the wrong passwords its log-in throttle counts
-(:mod:`bot.web.throttle`): one row per failure and key, with the SHA-256 of the key (a client
-address or a user name), never the key itself.
+The same database (and :data:`metadata`) holds the dashboard's own tables, defined with the
+dashboard in :mod:`bot.web.staff_db`.
 """
 
 from __future__ import annotations
@@ -122,25 +119,6 @@ gaps = sa.Table(
     sa.Column("conversation", sa.String(64), nullable=False, index=True),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("aspect", sa.String(32), nullable=False, server_default=""),
-)
-
-staff_sessions = sa.Table(
-    "staff_sessions",
-    metadata,
-    sa.Column("token_hash", sa.String(64), primary_key=True),  # hex SHA-256, never the token
-    sa.Column("user_name", sa.String(100), nullable=False),
-    sa.Column("csrf", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),  # UTC, like every time in the database
-    sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
-)
-
-staff_login_failures = sa.Table(
-    "staff_login_failures",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("key_hash", sa.String(64), nullable=False),  # hex SHA-256, never the address or name
-    sa.Column("failed_at", sa.DateTime, nullable=False, index=True),  # UTC
-    sa.Index("ix_staff_login_failures_key_hash_failed_at", "key_hash", "failed_at"),
 )
 
 

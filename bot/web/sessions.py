@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.gaps.model import staff_sessions, utcnow
+from bot.gaps.model import utcnow
 from bot.gaps.store import GapStore
-from bot.web.staff_db import StaffDatabaseUnavailable, transaction
+from bot.web.staff_db import StaffDatabaseUnavailable, staff_sessions, transaction
 
 PURGE_EVERY = dt.timedelta(minutes=10)
 MAX_TOKEN_CHARS = 200  # a token is 43 characters; anything much longer is not one of ours

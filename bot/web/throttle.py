@@ -26,9 +26,9 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.gaps.model import staff_login_failures, utcnow
+from bot.gaps.model import utcnow
 from bot.gaps.store import GapStore
-from bot.web.staff_db import StaffDatabaseUnavailable, transaction
+from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, transaction
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 15 * 60

@@ -23,10 +23,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.unresolved import ActionUnresolved
 from alembic import command
 from bot.gaps.capture import GapRecorder
-from bot.gaps.model import metadata, staff_login_failures, staff_sessions
+from bot.gaps.model import metadata
 from bot.gaps.store import GapFilters, GapStore, alembic_config
 from bot.web.sessions import Sessions, SessionsUnavailable
-from bot.web.staff_db import StaffDatabaseUnavailable
+from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, staff_sessions
 from bot.web.throttle import FAILURE_WINDOW_S, LoginThrottle, ThrottleUnavailable
 from tests.factories import tracker
 from tests.gaps_support import TEST_KEY, PostgresSchema, gap, postgres_url

@@ -1,4 +1,5 @@
-"""Small builders for test data: knowledge files and Rasa trackers."""
+"""Small builders for test data: knowledge files, Rasa trackers and events, and the one way the
+tests run an action."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge import BUTTON_TEXTS, REQUIRED_UI_TEXTS
 
@@ -45,6 +47,49 @@ def write_knowledge(directory: Path, topics: list[dict[str, Any]], **ui: Any) ->
     return directory
 
 
+def user_event(
+    text: str,
+    intent: str,
+    ranking: list[tuple[str, float]] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    channel: str = "rest",
+) -> dict[str, Any]:
+    """A user event as Rasa sends it to actions: the text with its parse (intent ranking)."""
+    ranking = ranking or [(intent, 0.95)]
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": ranking[0][1]},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": entities or [],
+    }
+    return {"event": "user", "text": text, "parse_data": parse, "input_channel": channel}
+
+
+def bot_event(text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "data": {"buttons": buttons or []}}
+
+
+def conversation(
+    *events: dict[str, Any],
+    sender: str = "test-user",
+    slots: dict[str, Any] | None = None,
+    form: str | None = None,
+) -> Tracker:
+    """A tracker with these events; its latest message is the last user event's; ``form``: the
+    form that is active."""
+    latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
+    return Tracker(
+        sender_id=sender,
+        slots={"language": None, "last_language": None, **(slots or {})},
+        latest_message=latest,
+        events=list(events),
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form} if form else {},
+        latest_action_name="action_listen",
+    )
+
+
 def tracker(
     text: str,
     intent: str,
@@ -53,22 +98,26 @@ def tracker(
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
     sender: str = "test-user",
+    form: str | None = None,
+    requested: str | None = None,
+    after: str | None = None,
 ) -> Tracker:
-    """A tracker whose latest user message is ``text`` classified as ``intent``."""
-    ranking = ranking or [(intent, 0.95)]
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": ranking[0][1]},
-        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
-        "entities": entities or [],
-    }
-    return Tracker(
-        sender_id=sender,
-        slots={"language": None, "last_language": None, **(slots or {})},
-        latest_message=latest,
-        events=[{"event": "user", "text": text, "parse_data": latest}],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
+    """A tracker whose latest user message is ``text`` classified as ``intent``; ``form`` and
+    ``requested`` make a form active and waiting on a slot; ``after`` adds an action run after
+    the message (the form resuming after "why?")."""
+    events = [
+        {"event": "action", "name": "action_listen"},
+        user_event(text, intent, ranking, entities),
+    ]
+    if after:
+        events.append({"event": "action", "name": after})
+    if form or requested:
+        slots = {"requested_slot": requested, **(slots or {})}
+    return conversation(*events, sender=sender, slots=slots, form=form)
+
+
+async def run_action(action: Any, t: Tracker) -> tuple[list[tuple[str, list[Any]]], list[Any]]:
+    """Run ``action`` on ``t``: the messages it sends (text, buttons) and the events it returns."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, t, {})
+    return [(m["text"], m["buttons"]) for m in dispatcher.messages], events

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import (
     ActionAnswer,
@@ -16,7 +15,7 @@ from actions.answers import (
     ActionSmalltalk,
 )
 from actions.unresolved import ActionUnresolved
-from tests.factories import UI_TEXTS, topic_doc, tracker, write_knowledge
+from tests.factories import UI_TEXTS, run_action, topic_doc, tracker, write_knowledge
 
 MENU = {"title": "Main menu", "payload": "/help"}
 # the offer to work out one's own case, after a topic the eligibility check covers
@@ -55,14 +54,10 @@ def small_knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-async def run(action, t):
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, {})
-    return [(m["text"], m["buttons"]) for m in dispatcher.messages], events
-
-
 async def test_answer_in_english_to_an_english_question() -> None:
-    messages, events = await run(ActionAnswer(), tracker("how much maternity pay", "maternity"))
+    messages, events = await run_action(
+        ActionAnswer(), tracker("how much maternity pay", "maternity")
+    )
     assert messages == [
         (
             "You get 70 %.\n\nSource: Prakas 109 (2016-02-01)",
@@ -78,12 +73,14 @@ async def test_no_feedback_prompt_when_one_was_shown_a_message_ago() -> None:
     prompt = {"event": "bot", "text": "feedback_prompt en", "data": {"buttons": FEEDBACK}}
     t.events.insert(0, prompt)
     t.events.insert(0, {"event": "user", "text": "maternity pay"})
-    messages, _ = await run(ActionAnswer(), t)
+    messages, _ = await run_action(ActionAnswer(), t)
     assert [text for text, _ in messages] == ["You get 70 %.\n\nSource: Prakas 109 (2016-02-01)"]
 
 
 async def test_answer_in_khmer_to_a_mixed_khmer_english_question() -> None:
-    messages, events = await run(ActionAnswer(), tracker("ខ្ញុំចង់ដឹងពី maternity leave", "maternity"))
+    messages, events = await run_action(
+        ActionAnswer(), tracker("ខ្ញុំចង់ដឹងពី maternity leave", "maternity")
+    )
     assert messages == [
         (
             "អ្នកទទួលបាន ៧០%។\n\nប្រភព: Prakas 109 (2016-02-01)",
@@ -100,19 +97,19 @@ async def test_answer_in_khmer_to_a_mixed_khmer_english_question() -> None:
 
 async def test_button_payload_keeps_the_conversation_language() -> None:
     t = tracker("/maternity", "maternity", slots={"last_language": "km"})
-    messages, events = await run(ActionAnswer(), t)
+    messages, events = await run_action(ActionAnswer(), t)
     assert messages[0][0].startswith("អ្នកទទួលបាន")
     assert events == []
 
 
 async def test_picked_language_wins_over_the_message_script() -> None:
     t = tracker("maternity pay?", "maternity", slots={"language": "km"})
-    messages, _ = await run(ActionAnswer(), t)
+    messages, _ = await run_action(ActionAnswer(), t)
     assert messages[0][0].startswith("អ្នកទទួលបាន")
 
 
 async def test_greet_shows_greeting_then_menu_buttons() -> None:
-    messages, _ = await run(ActionGreet(), tracker("hi bong", "greet"))
+    messages, _ = await run_action(ActionGreet(), tracker("hi bong", "greet"))
     assert messages == [
         ("greet en", []),
         (
@@ -127,19 +124,19 @@ async def test_greet_shows_greeting_then_menu_buttons() -> None:
 
 
 async def test_menu_in_khmer() -> None:
-    messages, _ = await run(ActionShowMenu(), tracker("ម៉ឺនុយ", "help"))
+    messages, _ = await run_action(ActionShowMenu(), tracker("ម៉ឺនុយ", "help"))
     assert messages[0][0] == "menu_prompt ខ្មែរ"
     assert [b["title"] for b in messages[0][1]] == ["មាតុភាព", "ជំងឺ", "សោធន"]
 
 
 @pytest.mark.parametrize("intent", ["thanks", "goodbye", "bot_challenge"])
 async def test_smalltalk_replies_with_its_text(intent: str) -> None:
-    messages, _ = await run(ActionSmalltalk(), tracker("ok", intent))
+    messages, _ = await run_action(ActionSmalltalk(), tracker("ok", intent))
     assert messages == [(f"{intent} en", [])]
 
 
 async def test_typed_language_request_sets_the_language() -> None:
-    messages, events = await run(ActionSetLanguage(), tracker("ភាសាអង់គ្លេស", "language"))
+    messages, events = await run_action(ActionSetLanguage(), tracker("ភាសាអង់គ្លេស", "language"))
     assert messages[0] == ("language_set en", [])
     assert messages[1][0] == "menu_prompt en"
     assert events == [SlotSet("language", "en"), SlotSet("last_language", "en")]
@@ -151,13 +148,13 @@ async def test_language_button_entity_sets_the_language() -> None:
         "language",
         entities=[{"entity": "language", "value": "km"}],
     )
-    messages, events = await run(ActionSetLanguage(), t)
+    messages, events = await run_action(ActionSetLanguage(), t)
     assert messages[0] == ("language_set ខ្មែរ", [])
     assert events == [SlotSet("language", "km"), SlotSet("last_language", "km")]
 
 
 async def test_unclear_language_request_asks_with_buttons() -> None:
-    messages, events = await run(ActionSetLanguage(), tracker("change language", "language"))
+    messages, events = await run_action(ActionSetLanguage(), tracker("change language", "language"))
     assert messages == [
         (
             "language_prompt en",
@@ -182,7 +179,7 @@ async def test_low_confidence_asks_back_with_two_likeliest_topics() -> None:
             ("sickness", 0.05),
         ],
     )
-    messages, _ = await run(ActionUnresolved(), t)
+    messages, _ = await run_action(ActionUnresolved(), t)
     assert messages == [
         (
             "ask_back en",
@@ -196,26 +193,28 @@ async def test_low_confidence_asks_back_with_two_likeliest_topics() -> None:
 
 
 async def test_out_of_scope_is_answered_honestly_with_the_hotline() -> None:
-    messages, _ = await run(ActionUnresolved(), tracker("will it rain tomorrow", "out_of_scope"))
+    messages, _ = await run_action(
+        ActionUnresolved(), tracker("will it rain tomorrow", "out_of_scope")
+    )
     assert messages == [("Call 1286.", [MENU])]
 
 
 async def test_out_of_scope_in_khmer() -> None:
-    messages, _ = await run(ActionUnresolved(), tracker("ថ្ងៃស្អែកភ្លៀងទេ", "out_of_scope"))
+    messages, _ = await run_action(ActionUnresolved(), tracker("ថ្ងៃស្អែកភ្លៀងទេ", "out_of_scope"))
     assert messages == [("ទូរស័ព្ទ 1286។", [{"title": "ម៉ឺនុយ", "payload": "/help"}])]
 
 
 async def test_rejected_suggestions_get_the_not_answered_text() -> None:
-    messages, _ = await run(ActionUnresolved(), tracker("/none_of_these", "none_of_these"))
+    messages, _ = await run_action(ActionUnresolved(), tracker("/none_of_these", "none_of_these"))
     assert messages == [("not_answered ខ្មែរ", [{"title": "ម៉ឺនុយ", "payload": "/help"}])]
 
 
 async def test_low_confidence_without_any_topic_in_the_ranking_says_not_answered() -> None:
     t = tracker("hmm", "nlu_fallback", ranking=[("nlu_fallback", 0.4), ("greet", 0.3)])
-    messages, _ = await run(ActionUnresolved(), t)
+    messages, _ = await run_action(ActionUnresolved(), t)
     assert messages == [("not_answered en", [MENU])]
 
 
 async def test_answer_for_an_intent_without_knowledge_falls_back_to_unresolved() -> None:
-    messages, _ = await run(ActionAnswer(), tracker("what is this", "greet"))
+    messages, _ = await run_action(ActionAnswer(), tracker("what is this", "greet"))
     assert messages == [("not_answered en", [MENU])]

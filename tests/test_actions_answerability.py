@@ -5,14 +5,13 @@ a number asked back, and romanized Khmer answered in Khmer with an English butto
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswer, ActionSmalltalk
 from actions.unresolved import ActionUnresolved
 from bot.answerability.lexicon import configured_lexicon
 from bot.gaps.capture import GapRecorder
 from bot.knowledge import configured_knowledge
-from tests.factories import tracker
+from tests.factories import run_action, tracker
 
 KB = configured_knowledge()
 ENGLISH = {"title": "English", "payload": '/language{"language":"en"}'}
@@ -20,12 +19,6 @@ ENGLISH = {"title": "English", "payload": '/language{"language":"en"}'}
 
 def label(aspect: str, lang: str = "en") -> str:
     return configured_lexicon().aspects[aspect].label[lang]  # type: ignore[index]
-
-
-async def run(action, t):
-    dispatcher = CollectingDispatcher()
-    await action.run(dispatcher, t, {})
-    return [(m["text"], m["buttons"]) for m in dispatcher.messages]
 
 
 def recorded(recorder: GapRecorder) -> list[tuple[str, str, str]]:
@@ -37,7 +30,7 @@ async def test_a_province_question_gets_what_the_bot_knows_said_to_be_partial(
     recorder: GapRecorder,
 ) -> None:
     text = "Which hospitals in Kampot accept the NSSF card?"
-    messages = await run(ActionAnswer(), tracker(text, "health_care"))
+    messages, _ = await run_action(ActionAnswer(), tracker(text, "health_care"))
     partial = KB.text(
         "partial", "en", aspect=label("local_facility"), topic=KB.title("health_care", "en")
     )
@@ -51,7 +44,7 @@ async def test_an_nssf_question_no_answer_covers_is_said_so_in_khmer(
 ) -> None:
     text = "តើខ្ញុំអាចខ្ចីលុយពី ប.ស.ស. បានទេ"
     t = tracker(text, "out_of_scope", ranking=[("out_of_scope", 0.8), ("pension", 0.1)])
-    messages = await run(ActionUnresolved(), t)
+    messages, _ = await run_action(ActionUnresolved(), t)
     assert messages == [
         (
             KB.text("not_covered", "km", aspect=label("loan", "km")),
@@ -65,7 +58,7 @@ async def test_small_talk_that_asks_an_uncovered_question_is_not_small_talk(
     recorder: GapRecorder,
 ) -> None:
     text = "thanks! and is the nssf office open on sunday?"
-    messages = await run(ActionSmalltalk(), tracker(text, "thanks"))
+    messages, _ = await run_action(ActionSmalltalk(), tracker(text, "thanks"))
     assert messages[0][0] == KB.text("not_covered", "en", aspect=label("opening_hours"))
     assert recorded(recorder) == [(text, "not_covered", "opening_hours")]
 
@@ -73,7 +66,7 @@ async def test_small_talk_that_asks_an_uncovered_question_is_not_small_talk(
 async def test_am_i_eligible_without_numbers_gets_the_answer_first_with_the_offer(
     recorder: GapRecorder,
 ) -> None:
-    messages = await run(
+    messages, _ = await run_action(
         ActionAnswer(), tracker("am I eligible for maternity pay?", "check_eligibility")
     )
     assert messages[0] == (KB.text("check_offer_prompt", "en"), [])
@@ -93,7 +86,7 @@ async def test_am_i_eligible_without_numbers_gets_the_answer_first_with_the_offe
 async def test_a_number_without_its_role_is_asked_back_after_the_answer(
     text: str, lang: str
 ) -> None:
-    messages = await run(ActionAnswer(), tracker(text, "pension"))
+    messages, _ = await run_action(ActionAnswer(), tracker(text, "pension"))
     assert messages[0][0] == KB.answer("pension", lang)  # type: ignore[arg-type]
     question, buttons = messages[1]
     assert question == KB.text("role_age_or_years", lang, number="35")  # type: ignore[arg-type]
@@ -105,7 +98,7 @@ async def test_a_number_without_its_role_is_asked_back_after_the_answer(
 
 async def test_romanized_khmer_is_answered_in_khmer_with_a_button_for_english() -> None:
     t = tracker("knhom chong deng pi prak samrak chhoeu", "sickness")
-    messages = await run(ActionAnswer(), t)
+    messages, _ = await run_action(ActionAnswer(), t)
     text, buttons = messages[0]
     assert text == KB.answer("sickness", "km")
     assert ENGLISH in buttons
@@ -113,7 +106,7 @@ async def test_romanized_khmer_is_answered_in_khmer_with_a_button_for_english() 
 
 async def test_two_questions_in_one_message_get_both_answers() -> None:
     text = "When must I register a new worker? And how much contribution do I pay for him?"
-    messages = await run(ActionAnswer(), tracker(text, "register_enterprise"))
+    messages, _ = await run_action(ActionAnswer(), tracker(text, "register_enterprise"))
     texts = [m[0] for m in messages]
     assert texts[:3] == [
         KB.answer("register_enterprise", "en"),
@@ -127,7 +120,7 @@ async def test_the_not_covered_intent_says_so_and_offers_what_it_knows_nearby(
 ) -> None:
     text = "does nssf pay for my insulin every month?"
     t = tracker(text, "not_covered", ranking=[("not_covered", 0.8), ("health_care", 0.15)])
-    messages = await run(ActionUnresolved(), t)
+    messages, _ = await run_action(ActionUnresolved(), t)
     assert messages == [
         (
             KB.text("not_covered_general", "en"),

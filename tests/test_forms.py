@@ -4,12 +4,9 @@ messages and events for trackers built in the test (texts from data/eligibility/
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 import actions.eligibility as eligibility_actions
 from actions.eligibility import (
@@ -23,6 +20,7 @@ from actions.eligibility import (
 )
 from actions.forms import ValidateContributionForm, ValidateEligibilityForm
 from bot.eligibility.texts import load_texts
+from tests.factories import run_action, tracker
 
 TODAY = dt.date(2025, 6, 15)
 T = load_texts()
@@ -35,57 +33,10 @@ def fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NSSF_USD_RIEL_RATE", raising=False)
 
 
-def tracker(
-    text: str,
-    intent: str,
-    *,
-    slots: dict[str, Any] | None = None,
-    form: str | None = None,
-    requested: str | None = None,
-    entities: list[dict[str, Any]] | None = None,
-    after: str | None = None,
-) -> Tracker:
-    """A tracker whose latest user message is ``text``; ``form``/``requested`` make a form active;
-    ``after`` adds an action run after the message (the form resuming after "why?")."""
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "intent_ranking": [{"name": intent, "confidence": 0.9}],
-        "entities": entities or [],
-    }
-    events: list[dict[str, Any]] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": text, "parse_data": latest},
-    ]
-    if after:
-        events.append({"event": "action", "name": after})
-    return Tracker(
-        sender_id="u",
-        slots={
-            "language": None,
-            "last_language": None,
-            "requested_slot": requested,
-            **(slots or {}),
-        },
-        latest_message=latest,
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={"name": form} if form else {},
-        latest_action_name="action_listen",
-    )
-
-
-async def run(action, t):
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, {})
-    return [(m["text"], m["buttons"]) for m in dispatcher.messages], events
-
-
 # --- one-shot answers and activation -------------------------------------------------------
 async def test_a_maternity_question_with_the_months_is_answered_without_questions():
     t = tracker("I worked 8 months, can I get maternity pay?", "maternity")
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == []
     assert events == [
         SlotSet("scheme", "maternity"),
@@ -97,7 +48,7 @@ async def test_a_maternity_question_with_the_months_is_answered_without_question
 
 async def test_a_payroll_question_with_the_numbers_is_calculated_without_questions():
     t = tracker("10 workers earning $250, how much do I pay?", "contribution_rates")
-    _, events = await run(ValidateContributionForm(), t)
+    _, events = await run_action(ValidateContributionForm(), t)
     assert events == [
         SlotSet("wage", "250 USD"),
         SlotSet("workers", 10),
@@ -107,13 +58,15 @@ async def test_a_payroll_question_with_the_numbers_is_calculated_without_questio
 
 
 async def test_am_i_eligible_asks_which_check_first():
-    _, events = await run(ValidateEligibilityForm(), tracker("am i eligible", "check_eligibility"))
+    _, events = await run_action(
+        ValidateEligibilityForm(), tracker("am i eligible", "check_eligibility")
+    )
     assert events == [SlotSet("requested_slot", "scheme"), SlotSet("last_language", "en")]
 
 
 async def test_a_commuting_accident_question_asks_about_the_direct_route():
     t = tracker("i had an accident on the way to work", "commuting_accident")
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events == [
         SlotSet("commuting", True),
         SlotSet("scheme", "injury"),
@@ -125,7 +78,7 @@ async def test_a_commuting_accident_question_asks_about_the_direct_route():
 async def test_after_the_accident_date_it_asks_about_the_direct_route():
     slots = {"scheme": "injury", "commuting": True}
     t = tracker("yesterday", "inform", slots=slots, form="eligibility_form", requested="event_date")
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events == [
         SlotSet("event_date", "2025-06-14"),
         SlotSet("form_failures", 0),
@@ -145,7 +98,9 @@ async def test_after_the_accident_date_it_asks_about_the_direct_route():
     ],
 )
 async def test_read_message_marks_topic_questions_that_hold_the_numbers(text, intent, expected):
-    _, events = await run(ActionReadMessage(), tracker(text, intent, slots={"numbers_for": "x"}))
+    _, events = await run_action(
+        ActionReadMessage(), tracker(text, intent, slots={"numbers_for": "x"})
+    )
     assert events == [SlotSet("numbers_for", expected)]
 
 
@@ -156,7 +111,7 @@ MATERNITY = {"scheme": "maternity", "event_date": BIRTH, "months_in_window": 10}
 
 async def test_a_readable_answer_fills_the_slot_and_asks_the_next_one():
     t = tracker("$250", "inform", slots=MATERNITY, form="eligibility_form", requested="wage")
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == []
     assert events == [
         SlotSet("wage", "250 USD"),
@@ -173,7 +128,7 @@ async def test_a_khmer_answer_with_khmer_digits_is_read():
         form="eligibility_form",
         requested="months_in_window",
     )
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events[0] == SlotSet("months_in_window", 10)
 
 
@@ -186,14 +141,14 @@ async def test_a_button_after_an_english_message_keeps_english():
         requested="scheme",
         entities=[{"entity": "scheme", "value": "maternity"}],
     )
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events == [
         SlotSet("scheme", "maternity"),
         SlotSet("form_failures", 0),
         SlotSet("requested_slot", "event_date"),
     ]
     asked = tracker("/inform", "inform", slots={"last_language": "en", "scheme": "maternity"})
-    messages, _ = await run(ASK_ACTIONS["event_date"](), asked)
+    messages, _ = await run_action(ASK_ACTIONS["event_date"](), asked)
     assert messages == [
         (
             'When is the baby due, or when was it born? (e.g. "in 3 months" or 15 March 2026)',
@@ -210,7 +165,7 @@ async def test_the_yes_button_answers_a_yes_no_question():
     t = tracker(
         "/affirm", "affirm", slots=slots, form="eligibility_form", requested="year_of_service"
     )
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events == [
         SlotSet("year_of_service", True),
         SlotSet("form_failures", 0),
@@ -221,7 +176,7 @@ async def test_the_yes_button_answers_a_yes_no_question():
 async def test_a_wage_without_currency_is_asked_back_with_buttons():
     slots = {**MATERNITY, "last_language": "en"}  # digits only: the conversation's language
     t = tracker("250", "inform", slots=slots, form="eligibility_form", requested="wage")
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [
         (
             "Is that 250 US dollars or 250 riel?",
@@ -239,7 +194,7 @@ async def test_an_ambiguous_answer_is_asked_back_in_khmer():
         form="eligibility_form",
         requested="months_in_window",
     )
-    messages, _ = await run(ValidateEligibilityForm(), t)
+    messages, _ = await run_action(ValidateEligibilityForm(), t)
     assert messages == [("សូមផ្តល់លេខតែមួយ មិនមែនចន្លោះលេខទេ។", [])]
 
 
@@ -251,7 +206,7 @@ async def test_first_unreadable_answer_says_so():
         form="eligibility_form",
         requested="months_in_window",
     )
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [("Sorry, I couldn't read that as an answer.", [])]
     assert events == [
         SlotSet("months_in_window", None),
@@ -269,7 +224,7 @@ async def test_second_unreadable_answer_explains_and_offers_to_stop():
         form="eligibility_form",
         requested="months_in_window",
     )
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [
         (T("why_months_in_window", "en"), []),
         (T("two_failures", "en", hotline="1286"), [{"title": "Stop", "payload": "/stop"}]),
@@ -285,7 +240,7 @@ async def test_an_impossible_number_is_refused():
         form="eligibility_form",
         requested="months_in_window",
     )
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [("That number doesn't look possible here; please check it.", [])]
     assert events[0] == SlotSet("months_in_window", None)
 
@@ -306,7 +261,7 @@ async def test_stop_why_and_other_questions_are_left_to_the_rules(text, intent):
         form="eligibility_form",
         requested="months_in_window",
     )
-    assert await run(ValidateEligibilityForm(), t) == ([], [])
+    assert await run_action(ValidateEligibilityForm(), t) == ([], [])
 
 
 async def test_the_form_resumes_after_why_without_reading_the_message_again():
@@ -318,7 +273,7 @@ async def test_the_form_resumes_after_why_without_reading_the_message_again():
         requested="months_in_window",
         after="action_explain_why",
     )
-    assert await run(ValidateEligibilityForm(), t) == (
+    assert await run_action(ValidateEligibilityForm(), t) == (
         [],
         [SlotSet("requested_slot", "months_in_window")],
     )
@@ -327,7 +282,7 @@ async def test_the_form_resumes_after_why_without_reading_the_message_again():
 # --- questions, why, stop ------------------------------------------------------------------
 async def test_the_question_is_asked_in_khmer_with_yes_no_buttons():
     t = tracker("ចាស", "affirm", slots={"last_language": "km"})
-    messages, _ = await run(ASK_ACTIONS["direct_route"](), t)
+    messages, _ = await run_action(ASK_ACTIONS["direct_route"](), t)
     assert messages == [
         (
             T("ask_direct_route", "km"),
@@ -347,12 +302,14 @@ async def test_every_form_slot_has_an_ask_action_named_after_it():
 
 async def test_why_explains_the_pending_question():
     t = tracker("why do you need that", "ask_why", requested="wage")
-    messages, _ = await run(ActionExplainWhy(), t)
+    messages, _ = await run_action(ActionExplainWhy(), t)
     assert messages == [(T("why_wage", "en"), [])]
 
 
 async def test_stop_leaves_the_form_and_forgets_the_answers():
-    messages, events = await run(ActionStopForm(), tracker("ឈប់", "stop", form="eligibility_form"))
+    messages, events = await run_action(
+        ActionStopForm(), tracker("ឈប់", "stop", form="eligibility_form")
+    )
     assert messages == [("យល់ព្រម ខ្ញុំបានឈប់ហើយ។ អ្នកអាចសួរសំណួរផ្សេង ឬជ្រើសរើសប្រធានបទ។", [])]
     assert events == [
         ActiveLoop(None),
@@ -372,11 +329,13 @@ def body(result: str) -> str:
 
 async def test_a_result_first_says_what_it_understood_in_english_and_khmer():
     slots = {"scheme": "maternity", "months_in_window": 8, "wage": "250 USD"}
-    messages, _ = await run(ActionCheckEligibility(), tracker("8 months", "inform", slots=slots))
+    messages, _ = await run_action(
+        ActionCheckEligibility(), tracker("8 months", "inform", slots=slots)
+    )
     assert messages[0][0].split("\n")[0] == (
         "What I understood: 8 month(s) of contributions in the last 12 months; wage $250."
     )
-    messages, _ = await run(ActionCheckEligibility(), tracker("៨ខែ", "inform", slots=slots))
+    messages, _ = await run_action(ActionCheckEligibility(), tracker("៨ខែ", "inform", slots=slots))
     assert messages[0][0].split("\n")[0] == (
         "អ្វីដែលខ្ញុំយល់៖ បានបង់ភាគទាន 8 ខែ ក្នុង 12 ខែចុងក្រោយ; ប្រាក់ឈ្នួល $250។"
     )
@@ -384,7 +343,7 @@ async def test_a_result_first_says_what_it_understood_in_english_and_khmer():
 
 async def test_not_eligible_result_has_decision_basis_and_next_step():
     t = tracker("8 months", "inform", slots={"scheme": "maternity", "months_in_window": 8})
-    messages, events = await run(ActionCheckEligibility(), t)
+    messages, events = await run_action(ActionCheckEligibility(), t)
     assert [(body(text), buttons) for text, buttons in messages] == [
         (
             "❌ No. Not from NSSF: the allowance needs 9 months of contributions in the 12 months "
@@ -408,7 +367,7 @@ async def test_maternity_result_for_250_dollars_shows_the_arithmetic():
         "wage": "250 USD",
         "year_of_service": True,
     }
-    messages, _ = await run(ActionCheckEligibility(), tracker("yes", "affirm", slots=slots))
+    messages, _ = await run_action(ActionCheckEligibility(), tracker("yes", "affirm", slots=slots))
     lines = body(messages[0][0]).split("\n")
     assert lines[1:5] == [
         "NSSF allowance: 70 % × $250.00 ÷ 30 × 90 = $525.00",
@@ -420,7 +379,7 @@ async def test_maternity_result_for_250_dollars_shows_the_arithmetic():
 
 async def test_cannot_tell_goes_through_the_unresolved_action():
     slots = {"scheme": "maternity", "months_in_window": "unknown"}
-    messages, _ = await run(
+    messages, _ = await run_action(
         ActionCheckEligibility(), tracker("i don't know", "inform", slots=slots)
     )
     assert body(messages[0][0]).startswith(
@@ -431,7 +390,7 @@ async def test_cannot_tell_goes_through_the_unresolved_action():
 
 async def test_payroll_result_in_riel_and_dollars_states_the_rate(monkeypatch):
     slots = {"workers": 10, "wage": "250 USD", "last_language": "en"}
-    messages, events = await run(
+    messages, events = await run_action(
         ActionCalculateContributions(), tracker("$250", "inform", slots=slots)
     )
     lines = messages[0][0].split("\n")
@@ -454,13 +413,15 @@ async def test_payroll_result_in_riel_and_dollars_states_the_rate(monkeypatch):
 async def test_the_configured_exchange_rate_is_used_and_stated(monkeypatch):
     monkeypatch.setenv("NSSF_USD_RIEL_RATE", "4100")
     slots = {"workers": 1, "wage": "250 USD", "last_language": "en"}
-    messages, _ = await run(ActionCalculateContributions(), tracker("$250", "inform", slots=slots))
+    messages, _ = await run_action(
+        ActionCalculateContributions(), tracker("$250", "inform", slots=slots)
+    )
     assert "4,100 riel per $" in messages[0][0]
 
 
 async def test_payroll_result_in_khmer():
     slots = {"workers": 25, "wage": "300 USD"}
-    messages, _ = await run(
+    messages, _ = await run_action(
         ActionCalculateContributions(), tracker("៣០០ដុល្លារ", "inform", slots=slots)
     )
     assert messages[0][0].split("\n")[0] == (
@@ -485,13 +446,13 @@ INJURY = {"scheme": "injury", "commuting": False}
 async def test_the_event_date_is_read_in_both_languages(scheme, text, expected):
     t = tracker(text, "inform", slots={"scheme": scheme}, form="eligibility_form")
     t.slots["requested_slot"] = "event_date"
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events[:2] == [SlotSet("event_date", expected), SlotSet("form_failures", 0)]
 
 
 async def test_an_accident_in_the_future_is_refused():
     t = tracker("tomorrow", "inform", slots=INJURY, form="eligibility_form", requested="event_date")
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [("That date is too far in the future for this; please check it.", [])]
     assert events[:3] == [
         SlotSet("event_date", None),
@@ -502,7 +463,7 @@ async def test_an_accident_in_the_future_is_refused():
 
 async def test_a_month_without_day_and_year_is_asked_back():
     t = tracker("in March", "inform", slots=INJURY, form="eligibility_form", requested="event_date")
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [("Which day and year? Please write the full date, e.g. 15/03/2025.", [])]
     assert events[0] == SlotSet("event_date", None)
 
@@ -511,17 +472,21 @@ async def test_an_unknown_event_date_checks_at_today_and_says_so():
     t = tracker(
         "I don't know", "inform", slots=INJURY, form="eligibility_form", requested="event_date"
     )
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events[0] == SlotSet("event_date", "unknown")
     slots = {**INJURY, "event_date": "unknown", "wage": "250 USD", "sick_days": 5}
-    messages, _ = await run(ActionCheckEligibility(), tracker("5 days", "inform", slots=slots))
+    messages, _ = await run_action(
+        ActionCheckEligibility(), tracker("5 days", "inform", slots=slots)
+    )
     assert "I used today's date, 2025-06-15." in body(messages[0][0])
 
 
 async def test_the_rules_of_the_event_date_are_used_not_todays():
     # a birth before the 2018 maternity rules: no figures in force on that date
     slots = {"scheme": "maternity", "event_date": "2017-05-01", "months_in_window": 10}
-    messages, _ = await run(ActionCheckEligibility(), tracker("10 months", "inform", slots=slots))
+    messages, _ = await run_action(
+        ActionCheckEligibility(), tracker("10 months", "inform", slots=slots)
+    )
     assert body(messages[0][0]).startswith(
         "❔ I can't tell yet. I don't have the rules in force on 2017-05-01 for this."
     )
@@ -530,7 +495,7 @@ async def test_the_rules_of_the_event_date_are_used_not_todays():
 
 async def test_the_wage_question_offers_a_wage_history_with_the_rules_months():
     t = tracker("10 months", "inform", slots={"scheme": "maternity"}, form="eligibility_form")
-    messages, _ = await run(ASK_ACTIONS["wage"](), t)
+    messages, _ = await run_action(ASK_ACTIONS["wage"](), t)
     assert messages[0][0] == (
         'What is your monthly wage? Say the currency, e.g. "$250". If it changed in the last 6 '
         'months, send each month\'s wage, e.g. "$240, $250, $260".'
@@ -541,10 +506,10 @@ async def test_a_wage_history_fills_the_wage_and_is_averaged_in_the_result():
     t = tracker(
         "$240, $250 and $260", "inform", slots=MATERNITY, form="eligibility_form", requested="wage"
     )
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events[0] == SlotSet("wage", "240 USD;250 USD;260 USD")
     slots = {**MATERNITY, "wage": "240 USD;250 USD;260 USD", "year_of_service": False}
-    messages, _ = await run(ActionCheckEligibility(), tracker("no", "deny", slots=slots))
+    messages, _ = await run_action(ActionCheckEligibility(), tracker("no", "deny", slots=slots))
     assert body(messages[0][0]).split("\n")[1] == (
         "NSSF allowance: 70 % × ($240.00 + $250.00 + $260.00) ÷ 3 ÷ 30 × 90 = $525.00"
     )
@@ -553,7 +518,7 @@ async def test_a_wage_history_fills_the_wage_and_is_averaged_in_the_result():
 async def test_a_khmer_currency_question_has_khmer_payloads():
     slots = {**MATERNITY, "last_language": "km"}
     t = tracker("២៥០", "inform", slots=slots, form="eligibility_form", requested="wage")
-    messages, _ = await run(ValidateEligibilityForm(), t)
+    messages, _ = await run_action(ValidateEligibilityForm(), t)
     assert messages[0][1] == [
         {"title": "$250", "payload": "$250"},
         {"title": "250 រៀល", "payload": "250 រៀល"},
@@ -567,7 +532,7 @@ async def test_a_payroll_list_with_one_wage_per_worker_is_accepted():
     t = tracker(
         "$250, $300, $280", "inform", slots=PAYROLL, form="contribution_form", requested="wage"
     )
-    messages, events = await run(ValidateContributionForm(), t)
+    messages, events = await run_action(ValidateContributionForm(), t)
     assert messages == []
     assert events[:3] == [
         SlotSet("wage", "250 USD;300 USD;280 USD"),
@@ -578,7 +543,7 @@ async def test_a_payroll_list_with_one_wage_per_worker_is_accepted():
 
 async def test_a_payroll_list_that_does_not_match_the_workers_is_refused():
     t = tracker("$250, $300", "inform", slots=PAYROLL, form="contribution_form", requested="wage")
-    messages, events = await run(ValidateContributionForm(), t)
+    messages, events = await run_action(ValidateContributionForm(), t)
     assert messages == [
         (
             "The number of wages doesn't match the number of workers. Send one wage for "
@@ -607,13 +572,13 @@ async def test_after_the_days_off_it_asks_for_sick_pay_already_received_with_but
         form="eligibility_form",
         requested="sick_days",
     )
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events[:3] == [
         SlotSet("sick_days", 10),
         SlotSet("form_failures", 0),
         SlotSet("requested_slot", "sick_days_used"),
     ]
-    messages, _ = await run(ASK_ACTIONS["sick_days_used"](), t)
+    messages, _ = await run_action(ASK_ACTIONS["sick_days_used"](), t)
     assert messages == [
         (
             "In the last 12 months, for how many days did NSSF already pay you sick pay? "
@@ -643,7 +608,7 @@ async def test_after_the_days_off_it_asks_for_sick_pay_already_received_with_but
 )
 async def test_sick_pay_already_received_is_read_in_both_languages(text, expected):
     t = tracker(text, "inform", slots=SICKNESS, form="eligibility_form", requested="sick_days_used")
-    _, events = await run(ValidateEligibilityForm(), t)
+    _, events = await run_action(ValidateEligibilityForm(), t)
     assert events[:3] == [
         SlotSet("sick_days_used", expected),
         SlotSet("form_failures", 0),
@@ -656,14 +621,16 @@ async def test_sick_pay_already_received_is_read_in_both_languages(text, expecte
 )
 async def test_an_unusable_number_of_days_already_paid_is_refused(text, reason):
     t = tracker(text, "inform", slots=SICKNESS, form="eligibility_form", requested="sick_days_used")
-    messages, events = await run(ValidateEligibilityForm(), t)
+    messages, events = await run_action(ValidateEligibilityForm(), t)
     assert messages == [(T(reason, "en", hotline="1286"), [])]
     assert events[0] == SlotSet("sick_days_used", None)
 
 
 async def test_the_result_counts_the_days_already_paid_in_english_and_khmer():
     slots = {**SICKNESS, "sick_days": 100, "sick_days_used": 150}
-    messages, _ = await run(ActionCheckEligibility(), tracker("150 days", "inform", slots=slots))
+    messages, _ = await run_action(
+        ActionCheckEligibility(), tracker("150 days", "inform", slots=slots)
+    )
     lines = body(messages[0][0]).split("\n")
     assert lines[0] == (
         "✅ Yes. You can get the sickness allowance for up to 30 more days: it is paid for at most "
@@ -671,13 +638,15 @@ async def test_the_result_counts_the_days_already_paid_in_english_and_khmer():
     )
     assert lines[1] == "Sickness allowance: 70 % × $250.00 ÷ 30 × 30 = $175.00"
 
-    km = await run(ActionCheckEligibility(), tracker("១៥០ថ្ងៃ", "inform", slots=slots))
+    km = await run_action(ActionCheckEligibility(), tracker("១៥០ថ្ងៃ", "inform", slots=slots))
     assert "អ្នកអាចទទួលប្រាក់ឧបត្ថម្ភពេលឈឺបានរហូតដល់ 30 ថ្ងៃទៀត" in km[0][0][0]
 
 
 async def test_with_180_days_already_paid_the_answer_is_no_for_now():
     slots = {**SICKNESS, "sick_days_used": 180}
-    messages, _ = await run(ActionCheckEligibility(), tracker("180 days", "inform", slots=slots))
+    messages, _ = await run_action(
+        ActionCheckEligibility(), tracker("180 days", "inform", slots=slots)
+    )
     lines = body(messages[0][0]).split("\n")
     assert lines[0] == (
         "❌ No. Not for now: sick pay is paid for at most 180 days in 12 months, and 180 days are "

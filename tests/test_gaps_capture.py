@@ -8,10 +8,8 @@ import os
 import stat
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionFeedback, offer_feedback, should_offer_feedback
@@ -20,6 +18,7 @@ from actions.unresolved import ActionUnresolved
 from bot.gaps.capture import GapRecorder, hmac_key
 from bot.gaps.model import GapRecord
 from bot.gaps.store import GapStore
+from tests.factories import bot_event, conversation, run_action, user_event
 from tests.gaps_support import TEST_KEY
 
 MENU = {"title": "Main menu", "payload": "/help"}
@@ -28,50 +27,6 @@ PROMPT_BUTTONS = [
     {"title": "👍", "payload": '/feedback{"helpful":"yes"}'},
     {"title": "👎", "payload": '/feedback{"helpful":"no"}'},
 ]
-
-
-def user(
-    text: str,
-    intent: str,
-    ranking: list[tuple[str, float]] | None = None,
-    entities: list[dict[str, Any]] | None = None,
-    channel: str = "rest",
-) -> dict[str, Any]:
-    ranking = ranking or [(intent, 0.9)]
-    parse = {
-        "text": text,
-        "intent": {"name": intent, "confidence": ranking[0][1]},
-        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
-        "entities": entities or [],
-    }
-    return {"event": "user", "text": text, "parse_data": parse, "input_channel": channel}
-
-
-def bot(text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"event": "bot", "text": text, "data": {"buttons": buttons or []}}
-
-
-def conversation(
-    *events: dict[str, Any], sender: str = "user-42", lang: str | None = None
-) -> Tracker:
-    """A tracker with these events; ``lang``: the language of the earlier messages (slot)."""
-    latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
-    return Tracker(
-        sender_id=sender,
-        slots={"language": None, "last_language": lang},
-        latest_message=latest,
-        events=list(events),
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
-
-
-async def run(action: Any, t: Tracker) -> list[tuple[str, list[dict[str, str]]]]:
-    dispatcher = CollectingDispatcher()
-    await action.run(dispatcher, t, {})
-    return [(m["text"], m["buttons"]) for m in dispatcher.messages]
 
 
 def stored(store: GapStore, rec: GapRecorder) -> list[GapRecord]:
@@ -89,14 +44,15 @@ async def test_low_confidence_is_recorded_with_masked_text_top_intents_and_conte
     sqlite_store: GapStore,
 ) -> None:
     t = conversation(
-        bot("Hello!"),
-        user(
+        bot_event("Hello!"),
+        user_event(
             "pay when baby? call 012 345 678",
             "nlu_fallback",
             [("nlu_fallback", 0.4), ("maternity", 0.3), ("sickness", 0.2), ("pension", 0.1)],
         ),
+        sender="user-42",
     )
-    messages = await run(ActionUnresolved(), t)
+    messages, _ = await run_action(ActionUnresolved(), t)
     assert messages[0][0] == "ask_back en"
     (record,) = stored(sqlite_store, recorder)
     assert record.reason == "low_confidence"
@@ -117,7 +73,7 @@ async def test_out_of_scope_and_dialogue_fallback_are_recorded_once(
     intent: str,
     reason: str,
 ) -> None:
-    await run(ActionUnresolved(), conversation(user("ថ្ងៃស្អែកភ្លៀងទេ", intent)))
+    await run_action(ActionUnresolved(), conversation(user_event("ថ្ងៃស្អែកភ្លៀងទេ", intent)))
     (record,) = stored(sqlite_store, recorder)
     assert (record.reason, record.text, record.language) == (reason, "ថ្ងៃស្អែកភ្លៀងទេ", "km")
 
@@ -127,12 +83,14 @@ async def test_rejected_suggestions_record_the_original_question_with_the_ask_ba
     sqlite_store: GapStore,
 ) -> None:
     t = conversation(
-        user("money for my wedding", "nlu_fallback", [("nlu_fallback", 0.4), ("maternity", 0.3)]),
-        bot("ask_back en", [{"title": "Maternity", "payload": "/maternity"}]),
-        user("/none_of_these", "none_of_these"),
-        lang="en",
+        user_event(
+            "money for my wedding", "nlu_fallback", [("nlu_fallback", 0.4), ("maternity", 0.3)]
+        ),
+        bot_event("ask_back en", [{"title": "Maternity", "payload": "/maternity"}]),
+        user_event("/none_of_these", "none_of_these"),
+        slots={"last_language": "en"},
     )
-    messages = await run(ActionUnresolved(), t)
+    messages, _ = await run_action(ActionUnresolved(), t)
     assert messages == [("not_answered en", [MENU])]
     (record,) = stored(sqlite_store, recorder)
     assert record.reason == "rejected_suggestions"
@@ -145,8 +103,8 @@ async def test_a_request_for_a_human_gets_the_hotline_and_is_recorded(
     recorder: GapRecorder,
     sqlite_store: GapStore,
 ) -> None:
-    t = conversation(user("ខ្ញុំចង់និយាយជាមួយមន្ត្រីផ្ទាល់", "request_human"))
-    assert await run(ActionUnresolved(), t) == [
+    t = conversation(user_event("ខ្ញុំចង់និយាយជាមួយមន្ត្រីផ្ទាល់", "request_human"))
+    assert (await run_action(ActionUnresolved(), t))[0] == [
         ("human_handoff ខ្មែរ", [{"title": "ម៉ឺនុយ", "payload": "/help"}])
     ]
     (record,) = stored(sqlite_store, recorder)
@@ -158,15 +116,15 @@ async def test_thumbs_down_records_the_answered_question_with_the_answer_as_cont
     sqlite_store: GapStore,
 ) -> None:
     t = conversation(
-        user("maternity pay for my wife, my name is Sok Dara", "maternity"),
-        bot(ANSWER),
-        bot("feedback_prompt en", PROMPT_BUTTONS),
-        user(
+        user_event("maternity pay for my wife, my name is Sok Dara", "maternity"),
+        bot_event(ANSWER),
+        bot_event("feedback_prompt en", PROMPT_BUTTONS),
+        user_event(
             '/feedback{"helpful":"no"}', "feedback", entities=[{"entity": "helpful", "value": "no"}]
         ),
-        lang="en",
+        slots={"last_language": "en"},
     )
-    assert await run(ActionFeedback(), t) == [("feedback_sorry en", [MENU])]
+    assert (await run_action(ActionFeedback(), t))[0] == [("feedback_sorry en", [MENU])]
     (record,) = stored(sqlite_store, recorder)
     assert record.reason == "negative_feedback"
     assert record.text == "maternity pay for my wife, my name is <NAME>"
@@ -179,9 +137,11 @@ async def test_a_typed_complaint_counts_as_thumbs_down(
     sqlite_store: GapStore,
 ) -> None:
     t = conversation(
-        user("pension age", "pension"), bot(ANSWER), user("that answer didn't help me", "feedback")
+        user_event("pension age", "pension"),
+        bot_event(ANSWER),
+        user_event("that answer didn't help me", "feedback"),
     )
-    assert await run(ActionFeedback(), t) == [("feedback_sorry en", [MENU])]
+    assert (await run_action(ActionFeedback(), t))[0] == [("feedback_sorry en", [MENU])]
     assert [r.reason for r in stored(sqlite_store, recorder)] == ["negative_feedback"]
 
 
@@ -190,16 +150,16 @@ async def test_thumbs_up_is_thanked_and_not_recorded(
     sqlite_store: GapStore,
 ) -> None:
     t = conversation(
-        user("pension age", "pension"),
-        bot(ANSWER),
-        user(
+        user_event("pension age", "pension"),
+        bot_event(ANSWER),
+        user_event(
             '/feedback{"helpful":"yes"}',
             "feedback",
             entities=[{"entity": "helpful", "value": "yes"}],
         ),
-        lang="en",
+        slots={"last_language": "en"},
     )
-    assert await run(ActionFeedback(), t) == [("feedback_thanks en", [])]
+    assert (await run_action(ActionFeedback(), t))[0] == [("feedback_thanks en", [])]
     assert stored(sqlite_store, recorder) == []
 
 
@@ -219,9 +179,12 @@ async def test_a_typed_thumb_counts_as_the_vote_it_shows(
     sqlite_store: GapStore,
 ) -> None:
     t = conversation(
-        user("pension age", "pension"), bot(ANSWER), user(typed, "feedback"), lang="en"
+        user_event("pension age", "pension"),
+        bot_event(ANSWER),
+        user_event(typed, "feedback"),
+        slots={"last_language": "en"},
     )
-    messages = await run(ActionFeedback(), t)
+    messages, _ = await run_action(ActionFeedback(), t)
     assert messages[0][0] == reply
     assert [r.reason for r in stored(sqlite_store, recorder)] == reasons
 
@@ -230,9 +193,13 @@ async def test_eligibility_cannot_tell_is_recorded_through_the_hook_and_the_acti
     recorder: GapRecorder,
     sqlite_store: GapStore,
 ) -> None:
-    t = conversation(user("7 months, my phone 012 999 888", "inform"))
+    t = conversation(user_event("7 months, my phone 012 999 888", "inform"))
     record_cannot_tell(t, "maternity: 7 of 12 months, call 012 999 888")
-    await run(ActionUnresolved("eligibility_unknown", question="sickness: voluntary member"), t)
+    (
+        await run_action(
+            ActionUnresolved("eligibility_unknown", question="sickness: voluntary member"), t
+        )
+    )[0]
     records = stored(sqlite_store, recorder)
     assert sorted(r.text for r in records) == [
         "maternity: 7 of 12 months, call <PHONE>",
@@ -258,7 +225,9 @@ async def test_the_reply_does_not_wait_for_the_database(small_kb: Path) -> None:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(actions.recording, "get_recorder", lambda: rec)
-        messages = await run(ActionUnresolved(), conversation(user("lottery", "out_of_scope")))
+        messages, _ = await run_action(
+            ActionUnresolved(), conversation(user_event("lottery", "out_of_scope"))
+        )
         assert messages and slow.added == []  # replied while the write is still blocked
         release.set()
         rec.flush()
@@ -273,7 +242,9 @@ async def test_a_broken_recorder_never_breaks_the_reply(small_kb: Path) -> None:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(actions.recording, "get_recorder", broken)
-        messages = await run(ActionUnresolved(), conversation(user("lottery", "out_of_scope")))
+        messages, _ = await run_action(
+            ActionUnresolved(), conversation(user_event("lottery", "out_of_scope"))
+        )
     assert messages == [("Call 1286.", [MENU])]
 
 
@@ -281,7 +252,7 @@ async def test_a_broken_recorder_never_breaks_the_reply(small_kb: Path) -> None:
 
 
 def test_feedback_is_offered_after_an_answer_with_thumbs_buttons() -> None:
-    t = conversation(user("pension age", "pension"))
+    t = conversation(user_event("pension age", "pension"))
     dispatcher = CollectingDispatcher()
     offer_feedback(dispatcher, t, "en")
     assert [(m["text"], m["buttons"]) for m in dispatcher.messages] == [
@@ -290,17 +261,21 @@ def test_feedback_is_offered_after_an_answer_with_thumbs_buttons() -> None:
 
 
 def test_feedback_is_not_offered_again_within_three_messages() -> None:
-    asked = [user("pension age", "pension"), bot(ANSWER), bot("feedback_prompt en", PROMPT_BUTTONS)]
-    one = asked + [user("maternity", "maternity")]
-    two = one + [bot(ANSWER), user("sickness", "sickness")]
-    three = two + [bot(ANSWER), user("health care", "pension")]
+    asked = [
+        user_event("pension age", "pension"),
+        bot_event(ANSWER),
+        bot_event("feedback_prompt en", PROMPT_BUTTONS),
+    ]
+    one = asked + [user_event("maternity", "maternity")]
+    two = one + [bot_event(ANSWER), user_event("sickness", "sickness")]
+    three = two + [bot_event(ANSWER), user_event("health care", "pension")]
     assert not should_offer_feedback(conversation(*one))
     assert not should_offer_feedback(conversation(*two))
     assert should_offer_feedback(conversation(*three))
 
 
 def test_feedback_is_not_offered_in_reply_to_a_vote() -> None:
-    t = conversation(user('/feedback{"helpful":"yes"}', "feedback"))
+    t = conversation(user_event('/feedback{"helpful":"yes"}', "feedback"))
     assert not should_offer_feedback(t)
 
 

@@ -9,17 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeGuard
 
+from bot.eligibility.arithmetic import (
+    Rules,
+    average_wage,
+    daily_wage,
+    is_wage,
+    per_day,
+)
 from bot.eligibility.model import (
     UNKNOWN,
     Amount,
-    Basis,
     Decision,
     HealthCareInput,
     InjuryInput,
     MaternityInput,
-    Money,
     PensionInput,
     RegistrationInput,
     Result,
@@ -28,32 +32,9 @@ from bot.eligibility.model import (
     Wage,
     riel,
     usd,
-    wage_months,
 )
-from bot.eligibility.rules import Figure, MissingRule, RuleBook
+from bot.eligibility.rules import MissingRule, RuleBook
 from bot.eligibility.text_format import fmt_money, fmt_number
-
-HUNDRED = Decimal(100)
-
-
-class _Rules:
-    """Looks figures up on one date and remembers which ones were used (the legal basis)."""
-
-    def __init__(self, book: RuleBook, on: dt.date) -> None:
-        self.book = book
-        self.on = on
-        self.used: dict[str, Figure] = {}
-
-    def __call__(self, ref: str) -> Decimal:
-        return self.figure(ref).value
-
-    def figure(self, ref: str) -> Figure:
-        figure = self.book.get(ref, self.on)
-        self.used.setdefault(ref, figure)
-        return figure
-
-    def basis(self) -> tuple[Basis, ...]:
-        return tuple(Basis.of(f) for f in self.used.values())
 
 
 def _int(n: Decimal) -> int:
@@ -63,70 +44,37 @@ def _int(n: Decimal) -> int:
 def _cannot_tell(
     check: str, on: dt.date, reason: str, missing: tuple[str, ...] = (), **params: str
 ) -> Result:
-    return Result(check, Decision.CANNOT_TELL, reason, on, dict(params), missing=missing)
+    return Result(
+        check=check,
+        decision=Decision.CANNOT_TELL,
+        reason=reason,
+        on=on,
+        params=dict(params),
+        missing=missing,
+    )
 
 
 def _missing(
-    check: str, value: object, on: dt.date, slot: str, params: dict[str, str], r: _Rules
+    check: str, value: object, on: dt.date, slot: str, params: dict[str, str], r: Rules
 ) -> Result:
     """ "Cannot tell" because input ``slot`` is missing (``None``) or the user does not know it."""
     reason = "missing_input" if value is None else "unknown_input"
-    return Result(check, Decision.CANNOT_TELL, reason, on, params, (slot,), basis=r.basis())
+    return Result(
+        check=check,
+        decision=Decision.CANNOT_TELL,
+        reason=reason,
+        on=on,
+        params=params,
+        missing=(slot,),
+        basis=r.basis(),
+    )
 
 
 def _no_rule(check: str, exc: MissingRule) -> Result:
     return _cannot_tell(check, exc.day, "no_rule", date=exc.day.isoformat(), rule=exc.ref)
 
 
-def _is_wage(value: object) -> TypeGuard[Wage]:
-    return isinstance(value, Money) or (
-        isinstance(value, tuple) and bool(value) and all(isinstance(v, Money) for v in value)
-    )
-
-
-def _shown_currency(wages: tuple[Money, ...]) -> Money:
-    """The currency results are shown in: the user's, or riel when they mixed currencies."""
-    currencies = {w.currency for w in wages}
-    return wages[0] if len(currencies) == 1 else Money(Decimal(0), "KHR")
-
-
-def _money_text(value_riel: Decimal, like: Money, rate: Decimal) -> str:
-    if like.currency == "USD":
-        return fmt_money(usd(value_riel, rate), "USD")
-    return fmt_money(value_riel, "KHR")
-
-
-def _average_wage(
-    r: _Rules, wage: Wage, rate: Decimal, ceiling: Decimal | None
-) -> tuple[Decimal, str, Money]:
-    """The average monthly wage in riel over the last months the rules count (each month
-    capped at ``ceiling`` when given), how it was computed, and the currency to show."""
-    months = wage_months(wage)[-int(r("general.daily_wage_months")) :]
-    like = _shown_currency(months)
-    values = [w.to_riel(rate) for w in months]
-    if ceiling is not None:
-        values = [min(v, ceiling) for v in values]
-    average = sum(values, Decimal(0)) / len(values)
-    if len(values) == 1:
-        return average, _money_text(average, like, rate), like
-    listed = " + ".join(_money_text(v, like, rate) for v in values)
-    return average, f"({listed}) ÷ {len(values)}", like
-
-
-def _daily_wage(r: _Rules, wage: Wage, rate: Decimal) -> tuple[Decimal, str, Money]:
-    """The daily average wage as the rules define it: the contributory monthly wages (each
-    capped at the health-insurance ceiling) of up to the last N months, averaged, ÷ the divisor.
-    Returns (daily wage in riel, the average's arithmetic, the currency to show)."""
-    average, text, like = _average_wage(r, wage, rate, r("health_care.base_ceiling"))
-    return average / r("general.daily_wage_divisor"), text, like
-
-
-def _amount(key: str, value_riel: Decimal, rate: Decimal, formula: str, wage: Money) -> Amount:
-    value = riel(value_riel)
-    return Amount(key, value, usd(value, rate), f"{formula} = {_money_text(value, wage, rate)}")
-
-
-def _qualifying(r: _Rules, months: int | Unknown | None, consecutive: int | Unknown | None):
+def _qualifying(r: Rules, months: int | Unknown | None, consecutive: int | Unknown | None):
     """The health-insurance qualifying rule: (decision, reason, params, missing)."""
     need_run = r("health_care.consecutive_months")
     need_in_window = r("health_care.months_in_window")
@@ -155,7 +103,7 @@ def _qualifying(r: _Rules, months: int | Unknown | None, consecutive: int | Unkn
 
 def health_care(inp: HealthCareInput, book: RuleBook) -> Result:
     """Health care: contributions for 2 consecutive months or 6 of the last 12."""
-    r = _Rules(book, inp.on)
+    r = Rules(book, inp.on)
     try:
         decision, reason, params, missing = _qualifying(
             r, inp.months_in_window, inp.consecutive_months
@@ -167,13 +115,20 @@ def health_care(inp: HealthCareInput, book: RuleBook) -> Result:
         ("step_health_care",) if decision == Decision.ELIGIBLE else ("step_check_contributions",)
     )
     return Result(
-        "health_care", decision, reason, inp.on, params, missing, (), (), r.basis(), steps
+        check="health_care",
+        decision=decision,
+        reason=reason,
+        on=inp.on,
+        params=params,
+        missing=missing,
+        basis=r.basis(),
+        next_steps=steps,
     )
 
 
 def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
     """Maternity allowance (9 of 12 months; 70 % × daily wage × 90 days) and the employer's 50 %."""
-    r = _Rules(book, inp.birth_date)
+    r = Rules(book, inp.birth_date)
     try:
         need = r("maternity.qualifying_months")
         params = {
@@ -191,7 +146,7 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
         amounts: list[Amount] = []
         wanted: list[str] = []
         wage = inp.wage
-        if _is_wage(wage):
+        if is_wage(wage):
             amounts.extend(_maternity_amounts(r, inp, wage, rate, decision))
         elif wage is None and decision == Decision.ELIGIBLE:
             wanted.append("wage")
@@ -201,36 +156,29 @@ def maternity(inp: MaternityInput, book: RuleBook, rate: Decimal) -> Result:
         return _no_rule("maternity", exc)
     steps = ("step_maternity_notify",) if decision == Decision.ELIGIBLE else ("step_hotline",)
     return Result(
-        "maternity",
-        decision,
-        reason,
-        inp.birth_date,
-        params,
-        (),
-        tuple(wanted),
-        tuple(amounts),
-        r.basis(),
-        steps,
-        rate,
+        check="maternity",
+        decision=decision,
+        reason=reason,
+        on=inp.birth_date,
+        params=params,
+        wanted=tuple(wanted),
+        amounts=tuple(amounts),
+        basis=r.basis(),
+        next_steps=steps,
+        rate=rate,
     )
 
 
 def _maternity_amounts(
-    r: _Rules, inp: MaternityInput, wage: Wage, rate: Decimal, decision: Decision
+    r: Rules, inp: MaternityInput, wage: Wage, rate: Decimal, decision: Decision
 ) -> list[Amount]:
     out = []
     try:
         days = r("maternity.allowance_days")
         if decision == Decision.ELIGIBLE:
             pct = r("maternity.allowance_rate")
-            daily, average, like = _daily_wage(r, wage, rate)
-            divisor = r("general.daily_wage_divisor")
-            formula = (
-                f"{fmt_number(pct)} % × {average} ÷ {fmt_number(divisor)} × {fmt_number(days)}"
-            )
-            out.append(
-                _amount("amount_maternity_nssf", pct / HUNDRED * daily * days, rate, formula, like)
-            )
+            daily = daily_wage(r, wage, rate)
+            out.append(per_day("amount_maternity_nssf", r, pct, daily, days, rate))
             cash = r.figure("maternity.birth_cash")
             total_cash = cash.value * inp.babies
             out.append(
@@ -244,20 +192,10 @@ def _maternity_amounts(
             )
         if inp.year_of_service is True:
             share = r("maternity.employer_rate")
-            divisor = r("general.daily_wage_divisor")
-            monthly, average, like = _average_wage(r, wage, rate, None)
-            formula = (
-                f"{fmt_number(share)} % × {average} ÷ {fmt_number(divisor)} × {fmt_number(days)}"
-            )
-            out.append(
-                _amount(
-                    "amount_maternity_employer",
-                    share / HUNDRED * monthly / divisor * days,
-                    rate,
-                    formula,
-                    like,
-                )
-            )
+            # the employer pays on the whole wage: the average is not capped at the ceiling
+            monthly, average, like = average_wage(r, wage, rate, None)
+            uncapped = (monthly / r("general.daily_wage_divisor"), average, like)
+            out.append(per_day("amount_maternity_employer", r, share, uncapped, days, rate))
     except MissingRule:
         return out  # the amount rule is not known on that date: decision only
     return out
@@ -266,7 +204,7 @@ def _maternity_amounts(
 def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
     """Sickness allowance: health-care qualifying rule; 70 % × daily wage for the days off, at
     most 180 days in 12 months (days already paid in them count; unknown: the most is shown)."""
-    r = _Rules(book, inp.on)
+    r = Rules(book, inp.on)
     try:
         decision, reason, params, missing = _qualifying(
             r, inp.months_in_window, inp.consecutive_months
@@ -289,38 +227,33 @@ def sickness(inp: SicknessInput, book: RuleBook, rate: Decimal) -> Result:
                 if inp.days_used is UNKNOWN:
                     reason = "sickness_ok_used_unknown"
                 steps = ("step_sickness",)
-                if _is_wage(inp.wage) and isinstance(inp.days, int):
+                if is_wage(inp.wage) and isinstance(inp.days, int):
                     days = min(Decimal(inp.days), left)
-                    daily, average, like = _daily_wage(r, inp.wage, rate)
-                    formula = (
-                        f"{fmt_number(pct)} % × {average} ÷ "
-                        f"{fmt_number(r('general.daily_wage_divisor'))} × {fmt_number(days)}"
-                    )
-                    allowance = pct / HUNDRED * daily * days
-                    amounts.append(_amount("amount_sickness", allowance, rate, formula, like))
+                    daily = daily_wage(r, inp.wage, rate)
+                    amounts.append(per_day("amount_sickness", r, pct, daily, days, rate))
                 asked = {"wage": inp.wage, "days": inp.days, "days_used": inp.days_used}
                 wanted = [name for name, value in asked.items() if value is None]
     except MissingRule as exc:
         return _no_rule("sickness", exc)
     return Result(
-        "sickness",
-        decision,
-        reason,
-        inp.on,
-        params,
-        missing,
-        tuple(wanted),
-        tuple(amounts),
-        r.basis(),
-        steps,
-        rate,
+        check="sickness",
+        decision=decision,
+        reason=reason,
+        on=inp.on,
+        params=params,
+        missing=missing,
+        wanted=tuple(wanted),
+        amounts=tuple(amounts),
+        basis=r.basis(),
+        next_steps=steps,
+        rate=rate,
     )
 
 
 def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
     """Employment injury incl. commuting: covered from day one; a commuting accident only on the
     direct route; 70 % of the daily wage from day 2, the employer pays day 1."""
-    r = _Rules(book, inp.on)
+    r = Rules(book, inp.on)
     try:
         pct = r("employment_injury.temporary_rate")
         employer_days = r("employment_injury.employer_paid_days")
@@ -331,55 +264,48 @@ def injury(inp: InjuryInput, book: RuleBook, rate: Decimal) -> Result:
             "threshold": fmt_number(r("employment_injury.permanent_pension_threshold")),
             "report_hours": fmt_number(report.value),
         }
-        r("employment_injury.qualifying_months")
+        r.cite("employment_injury.qualifying_months")  # none: covered from the first day
         if inp.commuting is None or inp.commuting is UNKNOWN:
             return _missing("injury", inp.commuting, inp.on, "commuting", params, r)
         if inp.commuting is True and (inp.direct_route is None or inp.direct_route is UNKNOWN):
             return _missing("injury", inp.direct_route, inp.on, "direct_route", params, r)
         if inp.commuting is True and inp.direct_route is False:
             return Result(
-                "injury",
-                Decision.NOT_ELIGIBLE,
-                "injury_detour",
-                inp.on,
-                params,
+                check="injury",
+                decision=Decision.NOT_ELIGIBLE,
+                reason="injury_detour",
+                on=inp.on,
+                params=params,
                 basis=r.basis(),
                 next_steps=("step_hotline",),
             )
         reason = "injury_commuting" if inp.commuting is True else "injury_work"
         amounts: list[Amount] = []
-        if _is_wage(inp.wage) and isinstance(inp.days, int):
+        if is_wage(inp.wage) and isinstance(inp.days, int):
             paid = max(Decimal(inp.days) - employer_days, Decimal(0))
-            daily, average, like = _daily_wage(r, inp.wage, rate)
-            formula = (
-                f"{fmt_number(pct)} % × {average} ÷ "
-                f"{fmt_number(r('general.daily_wage_divisor'))} × ({inp.days} − "
-                f"{fmt_number(employer_days)})"
-            )
-            amounts.append(
-                _amount("amount_injury", pct / HUNDRED * daily * paid, rate, formula, like)
-            )
+            daily = daily_wage(r, inp.wage, rate)
+            shown = f"({inp.days} − {fmt_number(employer_days)})"
+            amounts.append(per_day("amount_injury", r, pct, daily, paid, rate, shown))
         wanted = tuple(k for k, v in (("wage", inp.wage), ("days", inp.days)) if v is None)
     except MissingRule as exc:
         return _no_rule("injury", exc)
     return Result(
-        "injury",
-        Decision.ELIGIBLE,
-        reason,
-        inp.on,
-        params,
-        (),
-        wanted,
-        tuple(amounts),
-        r.basis(),
-        ("step_injury_report",),
-        rate,
+        check="injury",
+        decision=Decision.ELIGIBLE,
+        reason=reason,
+        on=inp.on,
+        params=params,
+        wanted=wanted,
+        amounts=tuple(amounts),
+        basis=r.basis(),
+        next_steps=("step_injury_report",),
+        rate=rate,
     )
 
 
 def pension(inp: PensionInput, book: RuleBook) -> Result:
     """Old-age pension: age 60 and 12 months of contributions, otherwise a lump sum."""
-    r = _Rules(book, inp.on)
+    r = Rules(book, inp.on)
     try:
         age_needed = r("pension.pension_age")
         months_needed = r("pension.qualifying_months")
@@ -399,7 +325,13 @@ def pension(inp: PensionInput, book: RuleBook) -> Result:
     else:
         decision, reason = Decision.NOT_ELIGIBLE, "pension_lump_sum"
     return Result(
-        "pension", decision, reason, inp.on, params, basis=r.basis(), next_steps=("step_pension",)
+        check="pension",
+        decision=decision,
+        reason=reason,
+        on=inp.on,
+        params=params,
+        basis=r.basis(),
+        next_steps=("step_pension",),
     )
 
 
@@ -413,12 +345,11 @@ def registration(inp: RegistrationInput, book: RuleBook) -> Result:
         reason = "missing_input" if inp.start_date is None else "unknown_input"
         return _cannot_tell("registration", inp.on, reason, ("start_date",))
     assert isinstance(inp.start_date, dt.date)
-    r = _Rules(book, inp.start_date)
+    r = Rules(book, inp.start_date)
     try:
         key = "enterprise_days" if inp.who == "enterprise" else "worker_days"
         days = r(f"registration.{key}")
-        if inp.who == "enterprise":
-            r("registration.min_workers")
+        min_workers = r("registration.min_workers") if inp.who == "enterprise" else None
     except MissingRule as exc:
         return _no_rule("registration", exc)
     deadline = inp.start_date + dt.timedelta(days=_int(days))
@@ -427,17 +358,17 @@ def registration(inp: RegistrationInput, book: RuleBook) -> Result:
         "start": inp.start_date.isoformat(),
         "deadline": deadline.isoformat(),
     }
-    if inp.who == "enterprise":
-        params["min_workers"] = fmt_number(r("registration.min_workers"))
+    if min_workers is not None:
+        params["min_workers"] = fmt_number(min_workers)
     on_time = inp.on <= deadline
     reason = f"registration_{inp.who}_{'on_time' if on_time else 'late'}"
     decision = Decision.ELIGIBLE if on_time else Decision.NOT_ELIGIBLE
     return Result(
-        "registration",
-        decision,
-        reason,
-        inp.on,
-        params,
+        check="registration",
+        decision=decision,
+        reason=reason,
+        on=inp.on,
+        params=params,
         basis=r.basis(),
         next_steps=(f"step_register_{inp.who}",),
     )

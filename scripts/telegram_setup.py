@@ -17,7 +17,8 @@ from telegram import BotCommand
 from telegram.error import TelegramError
 
 from bot.channels.settings import ChannelConfigError, TelegramSettings
-from bot.channels.telegram import COMMAND_DESCRIPTIONS, TelegramInput
+from bot.channels.telegram import TelegramInput
+from bot.channels.telegram_updates import COMMAND_DESCRIPTIONS
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 

@@ -15,7 +15,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.utils.io import read_config_file
 from sanic import Blueprint
 
-from bot.channels import messenger, telegram, webhook
+from bot.channels import messenger, telegram_updates, webhook
 from bot.channels.common import (
     MAX_RETRY_AFTER_S,
     LanguageMemory,
@@ -287,7 +287,7 @@ async def test_a_message_without_text_gets_the_text_only_reply_in_the_users_lang
     channel, output, rasa = _Webhook(":memory:", "k"), CollectingOutputChannel(), _Rasa()
     if earlier:
         channel.languages.note("5", earlier)
-    event = telegram.Incoming("5", 5, None, visible_text=caption, language_hint=hint)
+    event = telegram_updates.Incoming("5", 5, None, visible_text=caption, language_hint=hint)
 
     await channel.hand_off(event, output, rasa, "9", language_hint=hint)
 

@@ -16,7 +16,8 @@ from telegram import Bot, Update, User
 
 from bot.channels.common import utf16_len
 from bot.channels.store import ChannelStore
-from bot.channels.telegram import TelegramOutput, classify, command_payload
+from bot.channels.telegram import TelegramOutput
+from bot.channels.telegram_updates import classify, command_payload
 from tests.fakes import payloads as p
 from tests.fakes.servers import BOT_USER, FakeBotAPI, too_many_requests
 from tests.test_channel_common import _english_answer

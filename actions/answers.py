@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -59,34 +60,48 @@ class ActionAnswer(Action):
         return await unresolved.run(dispatcher, tracker, domain)
 
 
-class ActionGreet(Action):
+class StepsAsideAction(Action, ABC):
+    """Base of the actions that reply without a knowledge answer (greeting, small talk, menu): a
+    message they get that really asks what no answer covers ("thanks, and can foreigners join?")
+    gets the honest "I can't answer that yet" instead (:func:`actions.respond.step_aside`)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        stepped = step_aside(dispatcher, tracker)
+        if stepped is not None:
+            return stepped
+        return await self.reply(dispatcher, tracker, domain)
+
+    @abstractmethod
+    async def reply(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The action's own reply."""
+
+
+class ActionGreet(StepsAsideAction):
     """Greets the user and shows the topic menu."""
 
     def name(self) -> str:
         return "action_greet"
 
-    async def run(
+    async def reply(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        stepped = step_aside(dispatcher, tracker)
-        if stepped is not None:
-            return stepped
         send(dispatcher, replies.greeting(knowledge(), language_of(tracker)))
         return remember_language(tracker)
 
 
-class ActionSmalltalk(Action):
+class ActionSmalltalk(StepsAsideAction):
     """Answers thanks, goodbye and "are you a bot?"."""
 
     def name(self) -> str:
         return "action_smalltalk"
 
-    async def run(
+    async def reply(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        stepped = step_aside(dispatcher, tracker)
-        if stepped is not None:
-            return stepped
         intent = latest_intent(tracker)
         kb = knowledge()
         if intent not in replies.SMALLTALK_TEXTS:
@@ -95,18 +110,15 @@ class ActionSmalltalk(Action):
         return remember_language(tracker)
 
 
-class ActionShowMenu(Action):
+class ActionShowMenu(StepsAsideAction):
     """Shows the main menu of topics as buttons."""
 
     def name(self) -> str:
         return "action_show_menu"
 
-    async def run(
+    async def reply(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        stepped = step_aside(dispatcher, tracker)
-        if stepped is not None:
-            return stepped
         send(dispatcher, [replies.menu(knowledge(), language_of(tracker))])
         return remember_language(tracker)
 

@@ -22,14 +22,13 @@ export ACTION_PORT RASA_PORT WEB_PORT ACTION_ENDPOINT_URL TRACKER_DB_URL RASA_UR
 
 TRAINING_DATA := data/nlu data/rules data/stories
 # The model's name is a hash of everything it is trained from: retrain only when that changes.
-# (data/rules/schemes/ holds eligibility figures, which Rasa ignores: changing one needs no retraining)
 # The tokenizer reads only the part of a message that decides its topic (bot/answerability/focus.py,
 # with the words of data/lexicon/focus.yml and topics.yml) and gives romanized Khmer one spelling
 # (data/lexicon/romanized.yml): those are inputs too.
 FOCUS_INPUTS := bot/answerability/focus.py bot/answerability/terms.py bot/answerability/lexicon.py \
   bot/language.py bot/lexicon_files.py \
   data/lexicon/focus.yml data/lexicon/topics.yml data/lexicon/romanized.yml
-MODEL_INPUTS = config.yml domain.yml $(shell find $(TRAINING_DATA) bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path 'data/rules/schemes/*' | sort) $(FOCUS_INPUTS) requirements.in
+MODEL_INPUTS = config.yml domain.yml $(shell find $(TRAINING_DATA) bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort) $(FOCUS_INPUTS) requirements.in
 MODEL_HASH = $(shell cat $(MODEL_INPUTS) | sha256sum | cut -c1-12)
 MODEL = models/nssf-$(MODEL_HASH).tar.gz
 # Input channels: REST plus Messenger/Telegram when their secrets are set (make credentials).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -12,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     knowledge,
     language_of,
+    latest_entities,
     latest_intent,
     remember_language,
     send,
@@ -39,9 +41,7 @@ class ActionAnswer(Action):
     ) -> list[dict[str, Any]]:
         kb = knowledge()
         lang = language_of(tracker)
-        entities = {
-            e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []
-        }
+        entities = latest_entities(tracker)
         first = answer_topic(latest_intent(tracker), user_text(tracker), entities)
         if first is not None:  # "am I eligible for X?" without numbers: X's answer first
             verdict = verdict_of(tracker, kb, ranking=[(first, 1.0)])
@@ -141,3 +141,38 @@ class ActionSetLanguage(Action):
             return remember_language(tracker)
         send(dispatcher, replies.language_set(kb, chosen))
         return [SlotSet("language", chosen), SlotSet("last_language", chosen)]
+
+
+SOURCES_INTENT = "show_sources"
+_SOURCES_PAYLOAD = re.compile(r'^/show_sources\{"source_topic":"([a-z_]+)"\}$')
+
+
+def last_answered_topic(tracker: Tracker) -> str | None:
+    """The topic of the bot's latest answer: the one its "Sources" button names."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        for button in (event.get("data") or {}).get("buttons") or []:
+            match = _SOURCES_PAYLOAD.match(str(button.get("payload") or ""))
+            if match:
+                return match.group(1)
+    return None
+
+
+class ActionShowSources(Action):
+    """Lists every source of an answer with its date: the topic the "Sources" button names, or,
+    for a typed "what is your source?", the bot's latest answer."""
+
+    def name(self) -> str:
+        return "action_show_sources"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kb = knowledge()
+        entities = latest_entities(tracker)
+        topic = entities.get("source_topic")
+        if topic not in kb.topics:
+            topic = last_answered_topic(tracker)
+        send(dispatcher, replies.sources(kb, topic, language_of(tracker)))
+        return remember_language(tracker)

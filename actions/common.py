@@ -23,6 +23,11 @@ def user_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
+def latest_entities(tracker: Tracker) -> dict[str, Any]:
+    """The latest message's entities by name (from the NLU or a button's payload)."""
+    return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 

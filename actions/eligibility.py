@@ -1,77 +1,39 @@
 """Actions of the eligibility checks and the contribution calculator: read the numbers in each
 message, ask for a slot, explain why, stop, and render results. No figures here: they come from
-``bot.eligibility`` (rules data) and the texts from ``data/eligibility/texts.yml``."""
+``bot.eligibility`` (rules data) and the texts from ``data/eligibility/texts.yml``, both found
+through ``bot.eligibility.config``."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from abc import ABC, abstractmethod
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language_of, latest_intent, remember_language, send, user_text
+from actions.common import (
+    language_of,
+    latest_entities,
+    latest_intent,
+    remember_language,
+    send,
+    user_text,
+)
 from actions.respond import step_aside
 from actions.unresolved import ActionUnresolved
 from bot.answerability.reading import read_question
 from bot.eligibility import dialogue
+from bot.eligibility.config import configured
 from bot.eligibility.contributions import payroll
 from bot.eligibility.model import Decision, Result
 from bot.eligibility.opening import check_to_start
 from bot.eligibility.render import ask_buttons, render_contribution, render_result
-from bot.eligibility.rules import DEFAULT_DIR, MissingRule, RuleBook, get_rules
-from bot.eligibility.text_format import fmt_number
-from bot.eligibility.texts import DEFAULT_FILE, Texts, get_texts
+from bot.eligibility.rules import MissingRule
 from bot.gaps.model import REASON_ELIGIBILITY_UNKNOWN
 from bot.replies import Reply
 
 FORM_SLOTS = (*dialogue.ELIGIBILITY_SLOTS, *dialogue.CONTRIBUTION_SLOTS, "form_failures")
-
-
-def rules() -> RuleBook:
-    """The rules from ``RULES_DIR`` (default ``data/rules/schemes``), loaded once."""
-    return get_rules(os.environ.get("RULES_DIR") or str(DEFAULT_DIR))
-
-
-def texts() -> Texts:
-    return get_texts(os.environ.get("ELIGIBILITY_TEXTS") or str(DEFAULT_FILE))
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-def usd_rate(on: dt.date) -> Decimal:
-    """Riel per US dollar: ``NSSF_USD_RIEL_RATE`` if set, else the default in the rules data."""
-    configured = os.environ.get("NSSF_USD_RIEL_RATE", "").strip()
-    if configured:
-        try:
-            rate = Decimal(configured)
-        except InvalidOperation as exc:
-            raise ValueError("NSSF_USD_RIEL_RATE must be a number of riel per dollar") from exc
-        if rate > 0:
-            return rate
-    return rules().get("general.usd_riel_rate", on).value
-
-
-def hotline() -> str:
-    return str(int(rules().get("general.hotline", today()).value))
-
-
-def params() -> dict[str, str]:
-    """Figures some questions and explanations mention, from the rules in force today."""
-    book, day = rules(), today()
-    return {
-        "hotline": hotline(),
-        "need_run": fmt_number(book.get("health_care.consecutive_months", day).value),
-        "wage_months": fmt_number(book.get("general.daily_wage_months", day).value),
-        "window": fmt_number(book.get("sickness.window_months", day).value),
-        "max_days": fmt_number(book.get("sickness.max_days", day).value),
-    }
 
 
 def reset_slots() -> list[dict[str, Any]]:
@@ -92,13 +54,15 @@ class ActionReadMessage(Action):
         value = None
         if tracker.active_loop_name is None:
             text = user_text(tracker)
-            entities = {
-                e.get("entity"): e.get("value")
-                for e in tracker.latest_message.get("entities") or []
-            }
+            entities = latest_entities(tracker)
             reading = read_question(text)
             value = check_to_start(
-                latest_intent(tracker), text, today(), entities, reading.aspects, reading.topics
+                latest_intent(tracker),
+                text,
+                configured().today(),
+                entities,
+                reading.aspects,
+                reading.topics,
             )
         if value == tracker.get_slot("numbers_for"):
             return []
@@ -120,7 +84,7 @@ class ActionAskSlot(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
-        t = texts()
+        t = configured().texts()
         # the most specific question: for this check, for this form, or for any form
         keys = (
             f"ask_{self.slot}_{tracker.get_slot('scheme')}",
@@ -128,7 +92,8 @@ class ActionAskSlot(Action, ABC):
             f"ask_{self.slot}",
         )
         key = next(k for k in keys if k in t or k == keys[-1])
-        send(dispatcher, [Reply(t(key, lang, **params()), ask_buttons(self.slot, t, lang))])
+        text = t(key, lang, **configured().params(tracker.get_slot("scheme")))
+        send(dispatcher, [Reply(text, ask_buttons(self.slot, t, lang))])
         return []
 
 
@@ -154,8 +119,9 @@ class ActionExplainWhy(Action):
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
         slot = tracker.get_slot("requested_slot")
-        key = f"why_{slot}" if slot and f"why_{slot}" in texts() else "why_none"
-        send(dispatcher, [Reply(texts()(key, lang, **params()))])
+        cfg = configured()
+        key = f"why_{slot}" if slot and f"why_{slot}" in cfg.texts() else "why_none"
+        send(dispatcher, [Reply(cfg.texts()(key, lang, **cfg.params(tracker.get_slot("scheme"))))])
         return remember_language(tracker)
 
 
@@ -173,7 +139,7 @@ class ActionStopForm(Action):
             if stepped is not None:
                 return stepped
         lang = language_of(tracker)
-        send(dispatcher, [Reply(texts()("stopped", lang))])
+        send(dispatcher, [Reply(configured().texts()("stopped", lang))])
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),
@@ -210,15 +176,26 @@ class ActionCheckEligibility(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
-        day = today()
+        day = configured().today()
         slots = {s: tracker.get_slot(s) for s in dialogue.ELIGIBILITY_SLOTS}
-        result = dialogue.evaluate(slots, rules(), usd_rate(dialogue.event_day(slots, day)), day)
+        result = dialogue.evaluate(
+            slots, configured().rules(), configured().usd_rate(dialogue.event_day(slots, day)), day
+        )
         events: list[dict[str, Any]] = []
         if result is None:
             events = await _unresolved(dispatcher, tracker, domain)
         else:
             assumed = dialogue.date_assumed(slots)
-            reply = render_result(result, texts(), lang, hotline(), assumed, answers=slots)
+            cfg = configured()
+            reply = render_result(
+                result,
+                cfg.texts(),
+                lang,
+                cfg.hotline(),
+                assumed,
+                answers=slots,
+                defaults=cfg.params(slots.get("scheme")),
+            )
             send(dispatcher, [reply])
             if result.decision == Decision.CANNOT_TELL:
                 question = cannot_tell_question(tracker.get_slot("scheme"), result)
@@ -237,15 +214,26 @@ class ActionCalculateContributions(Action):
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
         slots = {s: tracker.get_slot(s) for s in (*dialogue.CONTRIBUTION_SLOTS, "event_date")}
-        month = dialogue.event_day(slots, today())
+        month = dialogue.event_day(slots, configured().today())
         wages = dialogue.wages(slots)
         events: list[dict[str, Any]] = []
         try:
             if wages is None:
                 raise MissingRule("contributions.wages", month)
-            result = payroll(rules(), wages, month, usd_rate(month))
+            result = payroll(configured().rules(), wages, month, configured().usd_rate(month))
         except MissingRule:
             events = await _unresolved(dispatcher, tracker, domain)
         else:
-            send(dispatcher, [render_contribution(result, rules(), texts(), lang, hotline())])
+            send(
+                dispatcher,
+                [
+                    render_contribution(
+                        result,
+                        configured().rules(),
+                        configured().texts(),
+                        lang,
+                        configured().hotline(),
+                    )
+                ],
+            )
         return [*reset_slots(), *events, *remember_language(tracker)]

@@ -3,7 +3,25 @@
 Each user turn in a form is read by ``bot.eligibility.dialogue``: a readable answer fills the
 requested slot; an ambiguous one is asked back; after two answers it cannot read, the validator
 explains what it needs and offers to stop. "Stop", "why?" and topic questions fill nothing, so the
-form rejects the turn and the rules in ``data/rules/forms.yml`` answer them (then the form resumes).
+form rejects the turn and the rules in ``data/rules/forms.yml`` answer them (then the form resumes);
+``INTERRUPTIONS`` lists those intents and a test keeps it equal to the rules.
+
+The validators are rasa-sdk ``FormValidationAction`` subclasses and keep its ``extract_<slot>`` /
+``validate_<slot>`` methods, but replace its ``run``, for three reasons:
+
+* rasa-sdk's ``run`` extracts and validates *every* slot that has an ``extract_`` method on every
+  turn; a wage or a date would then be read from an answer to another question ("8" for the months
+  would become a wage). Here only the requested slot is read from an answer;
+* the opening message fills several slots at once ("I worked 8 months, $250, baby due in March"):
+  that is :func:`bot.eligibility.prefill.prefill`, which has no place in rasa-sdk's loop;
+* which slot comes next depends on the answers, not on a fixed list: the rules of the check say
+  what is still missing (``dialogue.next_slot`` asks only for the inputs that can change the
+  verdict), so ``requested_slot`` is set here instead of by ``required_slots``.
+
+The message is read by ``action_read_message`` (does it open a check?) and again here (the values):
+two HTTP calls of the action server with nothing shared but the tracker. Keeping the first reading
+in a slot would copy the user's numbers into the tracker a second time, for a parse that takes a
+millisecond; so each reads what it needs.
 """
 
 from __future__ import annotations
@@ -16,10 +34,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions import eligibility
-from actions.common import language_of, latest_intent, remember_language, send, user_text
-from actions.eligibility import params, rules, texts, usd_rate
+from actions.common import (
+    language_of,
+    latest_entities,
+    latest_intent,
+    remember_language,
+    send,
+    user_text,
+)
 from bot.eligibility import dialogue, prefill
+from bot.eligibility.config import configured
 from bot.eligibility.dialogue import Invalid
 from bot.language import Lang
 from bot.numbers import Ambiguous
@@ -133,7 +157,7 @@ class SlotFillingForm(FormValidationAction):
             and text.startswith("/")
         ):
             return intent == "affirm"
-        return dialogue.answer(slot, text, eligibility.today(), _entities(tracker))
+        return dialogue.answer(slot, text, configured().today(), latest_entities(tracker))
 
     def validate_slot(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -155,22 +179,23 @@ class SlotFillingForm(FormValidationAction):
         lang = language_of(tracker)
         failures = int(tracker.get_slot("form_failures") or 0) + 1
         key = value.reason if isinstance(value, Invalid) else "not_understood"
+        t, params = configured().texts(), configured().params(tracker.get_slot("scheme"))
         if failures >= MAX_FAILURES:
-            stop = Button(texts()("stop_button", lang), intent_payload("stop"))
+            stop = Button(t("stop_button", lang), intent_payload("stop"))
             send(
                 dispatcher,
                 [
-                    Reply(texts()(f"why_{slot}", lang, **params())),
-                    Reply(texts()("two_failures", lang, **params()), (stop,)),
+                    Reply(t(f"why_{slot}", lang, **params)),
+                    Reply(t("two_failures", lang, **params), (stop,)),
                 ],
             )
         else:
-            send(dispatcher, [Reply(texts()(key, lang, **params()))])
+            send(dispatcher, [Reply(t(key, lang, **params))])
         return {slot: None, "form_failures": failures}
 
     @staticmethod
     def _ask_back(value: Ambiguous, lang: Lang) -> Reply:
-        t = texts()
+        t = configured().texts()
         option = value.options[0] if value.options else ""
         text = t(f"ambiguous_{value.reason}", lang, option=option, options=", ".join(value.options))
         if value.reason == "currency":
@@ -181,10 +206,6 @@ class SlotFillingForm(FormValidationAction):
         return Reply(text)
 
 
-def _entities(tracker: Tracker) -> dict[str, Any]:
-    return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
-
-
 class ValidateEligibilityForm(SlotFillingForm):
     """Fills the eligibility check's slots: the scheme, then only what its rules still need."""
 
@@ -193,7 +214,7 @@ class ValidateEligibilityForm(SlotFillingForm):
 
     def prefill(self, tracker: Tracker) -> dict[str, Any]:
         intent, text = latest_intent(tracker), user_text(tracker)
-        entities = _entities(tracker)
+        entities = latest_entities(tracker)
         out: dict[str, Any] = {}
         scheme = entities.get("scheme")
         if intent in dialogue.TOPIC_CHECKS:
@@ -202,21 +223,23 @@ class ValidateEligibilityForm(SlotFillingForm):
         scheme = scheme or dialogue.scheme_in_text(text)
         if scheme in dialogue.SCHEMES:
             out["scheme"] = scheme
-            out.update(prefill.prefill(scheme, text, eligibility.today()))
+            out.update(prefill.prefill(scheme, text, configured().today()))
             out.update(prefill.from_buttons(entities))
         return out
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:
-        day = dialogue.event_day(slots, eligibility.today())
-        return dialogue.next_slot(slots, rules(), usd_rate(day), eligibility.today())
+        day = dialogue.event_day(slots, configured().today())
+        return dialogue.next_slot(
+            slots, configured().rules(), configured().usd_rate(day), configured().today()
+        )
 
     def extract_wage(self, tracker: Tracker) -> Any:
         """One monthly wage, or each of the last months' wages when it changed."""
-        return dialogue.wage_history(user_text(tracker), eligibility.today())
+        return dialogue.wage_history(user_text(tracker), configured().today())
 
     def extract_sick_days_used(self, tracker: Tracker) -> Any:
         """A number of days, or none ("no", "not yet", the "None" button)."""
-        return dialogue.days_used(user_text(tracker), eligibility.today())
+        return dialogue.days_used(user_text(tracker), configured().today())
 
     def validate_event_date(
         self,
@@ -227,7 +250,7 @@ class ValidateEligibilityForm(SlotFillingForm):
     ) -> dict[str, Any]:
         """Accepts the date of the birth, sickness, accident or care if it can be that date."""
         value = dialogue.check_event_date(
-            tracker.get_slot("scheme"), slot_value, eligibility.today()
+            tracker.get_slot("scheme"), slot_value, configured().today()
         )
         return self.validate_slot("event_date", value, dispatcher, tracker)
 
@@ -239,14 +262,14 @@ class ValidateContributionForm(SlotFillingForm):
         return "validate_contribution_form"
 
     def prefill(self, tracker: Tracker) -> dict[str, Any]:
-        return prefill.prefill("contributions", user_text(tracker), eligibility.today())
+        return prefill.prefill("contributions", user_text(tracker), configured().today())
 
     def next_slot(self, slots: dict[str, Any]) -> str | None:
         return dialogue.next_contribution_slot(slots)
 
     def extract_wage(self, tracker: Tracker) -> Any:
         """One wage for every worker, or one wage per worker."""
-        return dialogue.payroll_wages(user_text(tracker), eligibility.today())
+        return dialogue.payroll_wages(user_text(tracker), configured().today())
 
     def validate_wage(
         self,

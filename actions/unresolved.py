@@ -1,11 +1,14 @@
-"""The one action for every question the bot cannot answer (low confidence, out of scope,
-rejected suggestions, dialogue fallback, a request for a human): it asks back or says so honestly,
-with the hotline, and records the question as a knowledge gap (masked, off the reply's path;
-:mod:`actions.recording`).
+"""The one action for every message the model could not route to an answer (low confidence, out
+of scope, rejected suggestions, dialogue fallback, a request for a human, an eligibility "cannot
+tell").
 
 An unsure or off-topic message is weighed again with its words first
-(:func:`bot.answerability.decide.decide`): an NSSF question no answer covers gets "I can't answer
-that yet" (reason ``not_covered``), not "I only answer NSSF questions".
+(:func:`bot.answerability.decide.decide`, through :mod:`actions.respond`): its words may show a
+topic after all (the answer, or an honest partial answer), or an NSSF question no answer covers
+("I can't answer that yet", reason ``not_covered``), rather than "I only answer NSSF questions".
+Otherwise it asks back with the two likeliest topics or says honestly that it cannot answer, with
+the hotline, and records the question as a knowledge gap (masked, off the reply's path;
+:mod:`actions.recording`).
 """
 
 from __future__ import annotations

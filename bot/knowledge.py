@@ -4,29 +4,32 @@ Each topic file holds the answer in Khmer and English, the sources of its figure
 a short button title per language, related topics and what it answers (``answers``: aspects of
 ``data/lexicon/aspects.yml`` such as documents or deadlines; a question asking another aspect
 gets the answer with an honest "I can't answer that yet"). ``ui.yml`` holds the conversational texts
-(greeting, fallback, ...) and shared facts such as the hotline, substituted for ``{hotline}``.
-Loading refuses any file that misses a language, a source or a date, naming the file and topic.
+(greeting, fallback, ...). No text writes a figure: each names one of ``data/schemes``
+(``{maternity.allowance_rate}``, ``{hotline}``; see ``bot.figures``), filled with the value in
+force.
+Loading refuses any file that misses a language, a source or a date, or writes a figure itself,
+naming the file and topic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot import figures
+from bot.eligibility.config import configured
+from bot.eligibility.rules import RuleBook
 from bot.language import LANGUAGES, Lang
+from bot.yaml_data import DataFileError, as_date, read_mapping
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 UI_FILE = "ui.yml"
 MAX_ANSWER_CHARS = 2000  # Messenger's limit for one text message
 MAX_TITLE_CHARS = 20  # Messenger's limit for a quick-reply title
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # filled when the text is said, not when it is loaded: what was asked, a topic's title, a number
 RUNTIME_PLACEHOLDERS = frozenset({"aspect", "topic", "number"})
 # UI texts that are button titles (Messenger: at most 20 characters, {number} counted as 4)
@@ -38,6 +41,7 @@ BUTTON_TEXTS = (
     "role_years_button",
     "role_months_button",
     "english_button",
+    "sources_button",
 )
 REQUIRED_UI_TEXTS = (
     "greet",
@@ -68,6 +72,10 @@ REQUIRED_UI_TEXTS = (
     "role_months",
     "role_months_button",
     "english_button",
+    "sources_more",
+    "sources_button",
+    "sources_title",
+    "sources_none",
 )
 
 
@@ -77,7 +85,7 @@ class KnowledgeError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    name: str
+    name: dict[str, str]  # per language
     date: dt.date
 
 
@@ -91,10 +99,19 @@ class Topic:
     # what the answer answers beyond its topic: aspects of data/lexicon/aspects.yml
     answers: frozenset[str] = frozenset()
 
-    def render(self, lang: Lang, source_label: str) -> str:
-        """The answer in ``lang`` followed by the line naming its sources and their dates."""
-        cited = "; ".join(f"{s.name} ({s.date.isoformat()})" for s in self.sources)
-        return f"{self.answer[lang].rstrip()}\n\n{source_label}: {cited}"
+    def render(self, lang: Lang, source_label: str, more: str = "") -> str:
+        """The answer in ``lang`` followed by a short line naming its first source and its date
+        (``more``: how many others there are, e.g. "+4 more"; all of them: :meth:`cited`)."""
+        first = self.sources[0]
+        line = f"{source_label}: {first.name[lang]} ({first.date.isoformat()})"
+        if len(self.sources) > 1 and more:
+            line += f" {more}"
+        return f"{self.answer[lang].rstrip()}\n\n{line}"
+
+    def cited(self, lang: Lang) -> list[str]:
+        """Every source in ``lang`` with its date, one per line, newest first."""
+        ordered = sorted(self.sources, key=lambda s: s.date, reverse=True)
+        return [f"• {s.name[lang]} ({s.date.isoformat()})" for s in ordered]
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,6 @@ class Knowledge:
     topics: dict[str, Topic]
     texts: dict[str, dict[str, str]]
     menu: tuple[str, ...]
-    facts: dict[str, str] = field(default_factory=dict)
 
     def text(self, key: str, lang: Lang, **values: str) -> str:
         """A UI text in ``lang``, with its runtime placeholders (``{aspect}``...) filled."""
@@ -112,7 +128,14 @@ class Knowledge:
         return text
 
     def answer(self, key: str, lang: Lang) -> str:
-        return self.topics[key].render(lang, self.text("source_label", lang))
+        topic = self.topics[key]
+        more = self.text("sources_more", lang, number=str(len(topic.sources) - 1))
+        return topic.render(lang, self.text("source_label", lang), more)
+
+    def sources(self, key: str, lang: Lang) -> str:
+        """The list of a topic's sources with their dates (the "Sources" button)."""
+        title = self.text("sources_title", lang, topic=self.title(key, lang))
+        return "\n".join([title, *self.topics[key].cited(lang)])
 
     def title(self, key: str, lang: Lang) -> str:
         return self.topics[key].title[lang]
@@ -125,12 +148,9 @@ def _fail(path: Path, topic: str | None, problem: str) -> KnowledgeError:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(path, None, f"not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise _fail(path, None, "expected a mapping at the top level")
-    return data
+        return read_mapping(path)
+    except DataFileError as exc:
+        raise _fail(path, None, str(exc)) from exc
 
 
 def _bilingual(path: Path, topic: str | None, key: str, value: Any, limit: int) -> dict[str, str]:
@@ -148,26 +168,30 @@ def _bilingual(path: Path, topic: str | None, key: str, value: Any, limit: int) 
 
 
 def _as_date(path: Path, topic: str, value: Any) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _fail(path, topic, f"source date {value!r} is not a date (YYYY-MM-DD)")
+    day = as_date(value)
+    if day is None:
+        raise _fail(path, topic, f"source date {value!r} is not a date (YYYY-MM-DD)")
+    return day
 
 
 def _sources(path: Path, topic: str, value: Any) -> tuple[Source, ...]:
     if not isinstance(value, list) or not value:
         raise _fail(path, topic, "has no 'sources': every answer needs a source and its date")
-    out = []
+    out: list[Source] = []
     for item in value:
-        if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+        if not isinstance(item, dict) or not item.get("name"):
             raise _fail(path, topic, "a source has no 'name'")
+        raw = item["name"]
+        name: dict[str, str]
+        if isinstance(raw, str):
+            name = {lang: raw.strip() for lang in LANGUAGES}
+        else:
+            name = _bilingual(path, topic, "source name", raw, MAX_ANSWER_CHARS)
         if item.get("date") is None:
-            raise _fail(path, topic, f"source '{item['name']}' has no 'date'")
-        out.append(Source(str(item["name"]).strip(), _as_date(path, topic, item["date"])))
+            raise _fail(path, topic, f"source '{name['en']}' has no 'date'")
+        if any(s.name["en"].casefold() == name["en"].casefold() for s in out):
+            raise _fail(path, topic, f"source '{name['en']}' is listed twice")
+        out.append(Source(name, _as_date(path, topic, item["date"])))
     return tuple(out)
 
 
@@ -182,31 +206,37 @@ _RUNTIME_TEXTS = frozenset(
         "role_years_button",
         "role_months",
         "role_months_button",
+        "sources_more",
+        "sources_title",
     }
 )
 
 
-def _substitute(path: Path, topic: str | None, text: str, facts: dict[str, str]) -> str:
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in RUNTIME_PLACEHOLDERS and topic in _RUNTIME_TEXTS:
-            return match.group(0)
-        if name not in facts:
-            raise _fail(path, topic, f"unknown placeholder '{{{name}}}'")
-        return facts[name]
+@dataclass(frozen=True)
+class _Figures:
+    """What fills a text's figure placeholders: the rule book and the day whose values count."""
 
-    return _PLACEHOLDER.sub(fill, text)
+    book: RuleBook
+    day: dt.date
+
+    def fill(self, path: Path, topic: str | None, text: str, lang: Lang) -> str:
+        bare = figures.bare_figures(text)
+        if bare:
+            raise _fail(
+                path,
+                topic,
+                f"text in '{lang}' writes {', '.join(repr(b) for b in bare[:3])} itself:"
+                " name the figure of data/schemes instead ({scheme.key}, see bot/figures.py)",
+            )
+        keep = RUNTIME_PLACEHOLDERS if topic in _RUNTIME_TEXTS else frozenset()
+        try:
+            return figures.render(text, self.book, self.day, lang, keep)
+        except figures.FigureError as exc:
+            raise _fail(path, topic, f"in '{lang}': {exc}") from exc
 
 
-def _load_ui(path: Path) -> tuple[dict[str, str], dict[str, dict[str, str]], tuple[str, ...]]:
+def _load_ui(path: Path, fill: _Figures) -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
     data = _read_yaml(path)
-    facts: dict[str, str] = {}
-    for name, fact in (data.get("facts") or {}).items():
-        if not isinstance(fact, dict) or "value" not in fact:
-            raise _fail(path, None, f"fact '{name}' has no 'value'")
-        if not fact.get("source") or not fact.get("date"):
-            raise _fail(path, None, f"fact '{name}' needs a 'source' and a 'date'")
-        facts[name] = str(fact["value"])
     raw_texts = data.get("texts")
     if not isinstance(raw_texts, dict):
         raise _fail(path, None, "has no 'texts'")
@@ -216,24 +246,25 @@ def _load_ui(path: Path) -> tuple[dict[str, str], dict[str, dict[str, str]], tup
             raise _fail(path, None, f"text '{key}' is missing")
     for key, value in raw_texts.items():
         pair = _bilingual(path, None, key, value, MAX_ANSWER_CHARS)
-        texts[key] = {lang: _substitute(path, key, t, facts) for lang, t in pair.items()}
+        texts[key] = {str(lang): fill.fill(path, key, pair[lang], lang) for lang in LANGUAGES}
     for key in BUTTON_TEXTS:
         for lang, t in texts.get(key, {}).items():
             if len(t.replace("{number}", "0000")) > MAX_TITLE_CHARS:
                 raise _fail(path, key, f"button title in '{lang}' is over {MAX_TITLE_CHARS} chars")
     menu = tuple(data.get("menu") or ())
-    return facts, texts, menu
+    return texts, menu
 
 
-def _load_topic(path: Path, facts: dict[str, str]) -> Topic:
+def _load_topic(path: Path, fill: _Figures) -> Topic:
     data = _read_yaml(path)
     key = data.get("topic")
     if key != path.stem:
         raise _fail(path, None, f"'topic' is {key!r} but must equal the file name '{path.stem}'")
     sources = _sources(path, key, data.get("sources"))
     title = _bilingual(path, key, "title", data.get("title"), MAX_TITLE_CHARS)
+    title = {lang: fill.fill(path, key, title[lang], lang) for lang in LANGUAGES}
     answer = _bilingual(path, key, "answer", data.get("answer"), MAX_ANSWER_CHARS)
-    answer = {lang: _substitute(path, key, t, facts) for lang, t in answer.items()}
+    answer = {lang: fill.fill(path, key, answer[lang], lang) for lang in LANGUAGES}
     related = data.get("related") or []
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
         raise _fail(path, key, "'related' must be a list of topic names")
@@ -243,36 +274,46 @@ def _load_topic(path: Path, facts: dict[str, str]) -> Topic:
     return Topic(key, title, answer, sources, tuple(related), frozenset(answers))
 
 
-def load_knowledge(directory: Path | str = DEFAULT_DIR) -> Knowledge:
-    """Read and check every knowledge file in ``directory``."""
+def load_knowledge(
+    directory: Path | str = DEFAULT_DIR,
+    rules: RuleBook | None = None,
+    today: dt.date | None = None,
+) -> Knowledge:
+    """Read and check every knowledge file in ``directory``, with the figures of ``rules``
+    (default: those of ``bot.eligibility.config``) in force on ``today``."""
     directory = Path(directory)
     ui_path = directory / UI_FILE
     if not ui_path.exists():
         raise KnowledgeError(f"{UI_FILE}: missing in {directory}")
-    facts, texts, menu = _load_ui(ui_path)
+    fill = _Figures(rules or configured().rules(), today or configured().today())
+    texts, menu = _load_ui(ui_path, fill)
     topics: dict[str, Topic] = {}
     for path in sorted(directory.glob("*.yml")):
         if path.name == UI_FILE:
             continue
-        topic = _load_topic(path, facts)
+        topic = _load_topic(path, fill)
         topics[topic.key] = topic
     for topic in topics.values():
         for other in topic.related:
             if other not in topics:
                 raise _fail(directory / f"{topic.key}.yml", topic.key, f"related '{other}' unknown")
         for lang in LANGUAGES:
-            rendered = topic.render(lang, texts["source_label"][lang])
-            if len(rendered) > MAX_ANSWER_CHARS:
-                raise _fail(
-                    directory / f"{topic.key}.yml",
-                    topic.key,
-                    f"answer in '{lang}' with its sources is {len(rendered)} characters"
-                    f" (max {MAX_ANSWER_CHARS})",
-                )
+            more = texts["sources_more"][lang].replace("{number}", str(len(topic.sources) - 1))
+            for what, rendered in (
+                ("answer", topic.render(lang, texts["source_label"][lang], more)),
+                ("sources", "\n".join(topic.cited(lang))),
+            ):
+                if len(rendered) > MAX_ANSWER_CHARS:
+                    raise _fail(
+                        directory / f"{topic.key}.yml",
+                        topic.key,
+                        f"{what} in '{lang}' with its source line is {len(rendered)} characters"
+                        f" (max {MAX_ANSWER_CHARS})",
+                    )
     for key in menu:
         if key not in topics:
             raise _fail(ui_path, None, f"menu topic '{key}' has no knowledge file")
-    return Knowledge(topics=topics, texts=texts, menu=menu, facts=facts)
+    return Knowledge(topics=topics, texts=texts, menu=menu)
 
 
 @lru_cache(maxsize=4)

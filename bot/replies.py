@@ -1,7 +1,8 @@
 """What the bot says, as plain data: texts and buttons in the reply language.
 
-Actions and channels render these; nothing here knows about Rasa. Button payloads are Rasa intent
-shortcuts (``/maternity``), so a tap is understood exactly, in any channel.
+Actions and channels render these; nothing here knows about Rasa. The reasons a question went
+unanswered (``REASON_*``) are named here too, with the reply each gets. Button payloads are Rasa
+intent shortcuts (``/maternity``), so a tap is understood exactly, in any channel.
 """
 
 from __future__ import annotations
@@ -54,10 +55,24 @@ def greeting(kb: Knowledge, lang: Lang) -> list[Reply]:
     return [Reply(kb.text("greet", lang)), menu(kb, lang)]
 
 
+def sources_button(kb: Knowledge, topic: str, lang: Lang) -> Button:
+    payload = intent_payload("show_sources", source_topic=topic)
+    return Button(kb.text("sources_button", lang), payload)
+
+
 def answer(kb: Knowledge, topic: str, lang: Lang) -> list[Reply]:
-    """A topic's answer with its sources, and buttons to related topics and the menu."""
+    """A topic's answer with its first source, and buttons to related topics, all the sources
+    and the menu."""
     related = topic_buttons(kb, kb.topics[topic].related, lang)
-    return [Reply(kb.answer(topic, lang), related + (menu_button(kb, lang),))]
+    buttons = (*related, sources_button(kb, topic, lang), menu_button(kb, lang))
+    return [Reply(kb.answer(topic, lang), buttons)]
+
+
+def sources(kb: Knowledge, topic: str | None, lang: Lang) -> list[Reply]:
+    """Every source of ``topic``'s answer with its date; without a topic, how to get them."""
+    if topic not in kb.topics:
+        return [Reply(kb.text("sources_none", lang), (menu_button(kb, lang),))]
+    return [Reply(kb.sources(topic, lang), (menu_button(kb, lang),))]
 
 
 def smalltalk(kb: Knowledge, intent: str, lang: Lang) -> list[Reply]:

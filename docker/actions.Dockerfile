@@ -7,7 +7,7 @@ WORKDIR /app
 COPY actions /app/actions
 COPY bot /app/bot
 COPY data/knowledge /app/data/knowledge
-COPY data/rules/schemes /app/data/rules/schemes
+COPY data/schemes /app/data/schemes
 COPY data/eligibility /app/data/eligibility
 # aspects, topic words, romanized Khmer and number-role cues (bot/answerability, bot/numbers)
 COPY data/lexicon /app/data/lexicon

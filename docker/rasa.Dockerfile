@@ -10,6 +10,9 @@ COPY data/rules /app/data/rules
 COPY data/stories /app/data/stories
 # the tokenizer's focus and romanized spellings, the answerability lexicons
 COPY data/lexicon /app/data/lexicon
+# the channels' own replies (a sticker, an apology) are knowledge texts, with their figures
+COPY data/knowledge /app/data/knowledge
+COPY data/schemes /app/data/schemes
 COPY bot /app/bot
 COPY scripts/__init__.py scripts/credentials.py /app/scripts/
 ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app

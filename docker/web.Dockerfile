@@ -5,6 +5,7 @@ COPY requirements-web.txt /tmp/
 RUN pip install --no-cache-dir -r /tmp/requirements-web.txt
 COPY bot /app/bot
 COPY data/knowledge /app/data/knowledge
+COPY data/schemes /app/data/schemes
 COPY alembic.ini /app/alembic.ini
 COPY alembic /app/alembic
 ENV PYTHONPATH=/app

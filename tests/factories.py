@@ -35,7 +35,6 @@ def write_knowledge(directory: Path, topics: list[dict[str, Any]], **ui: Any) ->
     """Write a knowledge directory: ui.yml plus one file per topic document."""
     directory.mkdir(parents=True, exist_ok=True)
     ui_doc: dict[str, Any] = {
-        "facts": {"hotline": {"value": "1286", "source": "NSSF", "date": "2024-03-01"}},
         "menu": [t["topic"] for t in topics],
         "texts": UI_TEXTS,
     }

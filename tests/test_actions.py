@@ -12,12 +12,24 @@ from actions.answers import (
     ActionGreet,
     ActionSetLanguage,
     ActionShowMenu,
+    ActionShowSources,
     ActionSmalltalk,
 )
 from actions.unresolved import ActionUnresolved
-from tests.factories import UI_TEXTS, run_action, topic_doc, tracker, write_knowledge
+from tests.factories import (
+    UI_TEXTS,
+    bot_event,
+    conversation,
+    run_action,
+    topic_doc,
+    tracker,
+    user_event,
+    write_knowledge,
+)
 
 MENU = {"title": "Main menu", "payload": "/help"}
+# every answer's button to all its sources with their dates
+SOURCES_EN = {"title": "sources_button", "payload": '/show_sources{"source_topic":"maternity"}'}
 # the offer to work out one's own case, after a topic the eligibility check covers
 CHECK_OFFER_EN = {"title": "check_offer", "payload": '/check_eligibility{"scheme":"maternity"}'}
 FEEDBACK = [
@@ -42,7 +54,10 @@ def small_knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             topic_doc(
                 "maternity",
                 title={"en": "Maternity", "km": "មាតុភាព"},
-                answer={"en": "You get 70 %.", "km": "អ្នកទទួលបាន ៧០%។"},
+                answer={
+                    "en": "You get {maternity.allowance_rate} %.",
+                    "km": "អ្នកទទួលបាន {maternity.allowance_rate:khmer}%។",
+                },
                 related=["sickness"],
             ),
             topic_doc("sickness", title={"en": "Sickness", "km": "ជំងឺ"}),
@@ -61,7 +76,7 @@ async def test_answer_in_english_to_an_english_question() -> None:
     assert messages == [
         (
             "You get 70 %.\n\nSource: Prakas 109 (2016-02-01)",
-            [CHECK_OFFER_EN, {"title": "Sickness", "payload": "/sickness"}, MENU],
+            [CHECK_OFFER_EN, {"title": "Sickness", "payload": "/sickness"}, SOURCES_EN, MENU],
         ),
         ("feedback_prompt en", FEEDBACK),
     ]
@@ -87,6 +102,7 @@ async def test_answer_in_khmer_to_a_mixed_khmer_english_question() -> None:
             [
                 {"title": "ខ្មែរ check_offer", "payload": CHECK_OFFER_EN["payload"]},
                 {"title": "ជំងឺ", "payload": "/sickness"},
+                {"title": "ខ្មែរ sources_button", "payload": SOURCES_EN["payload"]},
                 {"title": "ម៉ឺនុយ", "payload": "/help"},
             ],
         ),
@@ -218,3 +234,44 @@ async def test_low_confidence_without_any_topic_in_the_ranking_says_not_answered
 async def test_answer_for_an_intent_without_knowledge_falls_back_to_unresolved() -> None:
     messages, _ = await run_action(ActionAnswer(), tracker("what is this", "greet"))
     assert messages == [("not_answered en", [MENU])]
+
+
+# --- the sources of an answer ------------------------------------------------------------------
+SOURCE_LINE = "• Prakas 109 (2016-02-01)"
+
+
+async def test_the_sources_button_lists_the_sources_of_its_answer() -> None:
+    entity = [{"entity": "source_topic", "value": "maternity"}]
+    t = conversation(
+        user_event('/show_sources{"source_topic":"maternity"}', "show_sources", entities=entity),
+        slots={"last_language": "en"},
+    )
+    messages, events = await run_action(ActionShowSources(), t)
+    assert messages == [("sources_title en\n" + SOURCE_LINE, [MENU])]
+
+
+async def test_a_typed_question_about_sources_gets_those_of_the_latest_answer() -> None:
+    t = conversation(
+        user_event("pension?", "pension"),
+        bot_event(
+            "About pension",
+            [
+                {
+                    "title": "Sources",
+                    "payload": SOURCES_EN["payload"].replace("maternity", "pension"),
+                }
+            ],
+        ),
+        user_event("ព័ត៌មាននេះមកពីណា", "show_sources"),
+    )
+    messages, events = await run_action(ActionShowSources(), t)
+    assert messages == [
+        ("sources_title ខ្មែរ\n" + SOURCE_LINE, [{"title": "ម៉ឺនុយ", "payload": "/help"}])
+    ]
+    assert events == [SlotSet("last_language", "km")]
+
+
+async def test_asking_for_sources_before_any_answer_says_how_to_get_them() -> None:
+    t = conversation(user_event("what is your source", "show_sources"))
+    messages, _ = await run_action(ActionShowSources(), t)
+    assert messages == [("sources_none en", [MENU])]

@@ -138,17 +138,27 @@ async def test_a_session_survives_a_restart_of_the_web_app(tmp_path: Path) -> No
     after.dispose()
 
 
-async def test_logging_out_on_one_process_ends_the_session_on_all(
-    sqlite_store: GapStore,
-) -> None:
-    other_store = GapStore(sqlite_store.url, sqlite_store.spool.path)  # a second web process
+@contextlib.asynccontextmanager
+async def two_web_processes(store: GapStore) -> AsyncIterator[tuple[TestClient, TestClient]]:
+    """Two web apps on one gap database, as two processes behind a load balancer would be."""
+    other_store = GapStore(store.url, store.spool.path)
     async with contextlib.AsyncExitStack() as stack:
         one = await stack.enter_async_context(
-            TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1"))
+            TestClient(TestServer(staff_app(store), host="127.0.0.1"))
         )
         two = await stack.enter_async_context(
             TestClient(TestServer(staff_app(other_store), host="127.0.0.1"))
         )
+        try:
+            yield one, two
+        finally:
+            other_store.dispose()
+
+
+async def test_logging_out_on_one_process_ends_the_session_on_all(
+    sqlite_store: GapStore,
+) -> None:
+    async with two_web_processes(sqlite_store) as (one, two):
         token = await log_in_for_token(one)
         use_cookie(two, token)
         csrf = await csrf_of(two, "/staff")
@@ -157,7 +167,6 @@ async def test_logging_out_on_one_process_ends_the_session_on_all(
         assert session_rows(sqlite_store) == []
         refused = await one.get("/staff", allow_redirects=False)
         assert (refused.status, refused.headers["Location"]) == (303, "/staff/login")
-    other_store.dispose()
 
 
 async def test_logging_in_again_keeps_the_first_session(
@@ -235,7 +244,7 @@ async def test_pages_api_and_changes_say_so_when_only_the_gap_queries_fail(
     def broken(*args: object, **kwargs: object) -> None:
         raise sa.exc.OperationalError("SELECT …", {}, Exception("server closed the connection"))
 
-    for method in ("list", "count", "get", "set_status"):
+    for method in ("list", "count", "tally", "per_day", "get", "set_status"):
         monkeypatch.setattr(sqlite_store, method, broken)
 
     for path in ("/staff", "/staff/clusters", "/staff/gaps", "/staff/gaps/1", "/staff/gaps.csv"):
@@ -287,18 +296,10 @@ async def assert_throttled(client: TestClient, user: str = "staff") -> None:
 async def test_five_wrong_passwords_on_one_process_throttle_log_in_on_another(
     sqlite_store: GapStore,
 ) -> None:
-    other_store = GapStore(sqlite_store.url, sqlite_store.spool.path)  # a second web process
-    async with contextlib.AsyncExitStack() as stack:
-        one = await stack.enter_async_context(
-            TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1"))
-        )
-        two = await stack.enter_async_context(
-            TestClient(TestServer(staff_app(other_store), host="127.0.0.1"))
-        )
+    async with two_web_processes(sqlite_store) as (one, two):
         await fail_five_times(one)
         await assert_throttled(two)
         await assert_throttled(two, user="someone-else")  # the same address
-    other_store.dispose()
 
 
 async def test_the_throttle_survives_a_restart_of_the_web_app(tmp_path: Path) -> None:
@@ -473,10 +474,16 @@ async def test_hostile_text_is_escaped_everywhere(
 async def test_overview_counts_by_reason_channel_language_and_draws_a_trend(
     client: TestClient,
     sqlite_store: GapStore,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sqlite_store.add(gap("a", reason="low_confidence", language="km", channel="telegram"))
     sqlite_store.add(gap("b"))
     sqlite_store.add(gap("c"))
+
+    def no_listing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the overview counts in SQL; it must not load the records")
+
+    monkeypatch.setattr(GapStore, "list", no_listing)
     await log_in(client)
     html = await (await client.get("/staff")).text()
     assert '<strong id="total">3</strong>' in html

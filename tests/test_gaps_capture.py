@@ -8,8 +8,10 @@ import os
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionFeedback, offer_feedback, should_offer_feedback
@@ -27,6 +29,11 @@ PROMPT_BUTTONS = [
     {"title": "👍", "payload": '/feedback{"helpful":"yes"}'},
     {"title": "👎", "payload": '/feedback{"helpful":"no"}'},
 ]
+
+
+def after_the_answer(*events: dict, **options: Any) -> Tracker:
+    """A conversation that starts with a pension question and its answer (``ANSWER``)."""
+    return conversation(user_event("pension age", "pension"), bot_event(ANSWER), *events, **options)
 
 
 def stored(store: GapStore, rec: GapRecorder) -> list[GapRecord]:
@@ -136,9 +143,7 @@ async def test_a_typed_complaint_counts_as_thumbs_down(
     recorder: GapRecorder,
     sqlite_store: GapStore,
 ) -> None:
-    t = conversation(
-        user_event("pension age", "pension"),
-        bot_event(ANSWER),
+    t = after_the_answer(
         user_event("that answer didn't help me", "feedback"),
     )
     assert (await run_action(ActionFeedback(), t))[0] == [("feedback_sorry en", [MENU])]
@@ -149,9 +154,7 @@ async def test_thumbs_up_is_thanked_and_not_recorded(
     recorder: GapRecorder,
     sqlite_store: GapStore,
 ) -> None:
-    t = conversation(
-        user_event("pension age", "pension"),
-        bot_event(ANSWER),
+    t = after_the_answer(
         user_event(
             '/feedback{"helpful":"yes"}',
             "feedback",
@@ -178,9 +181,7 @@ async def test_a_typed_thumb_counts_as_the_vote_it_shows(
     recorder: GapRecorder,
     sqlite_store: GapStore,
 ) -> None:
-    t = conversation(
-        user_event("pension age", "pension"),
-        bot_event(ANSWER),
+    t = after_the_answer(
         user_event(typed, "feedback"),
         slots={"last_language": "en"},
     )

@@ -7,6 +7,7 @@ import asyncio
 import itertools
 from pathlib import Path
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gaps.store import GapStore
@@ -25,11 +26,16 @@ _sentinel_senders = (f"sentinel-{i}" for i in itertools.count())
 RECORD_DEADLINE_S = 60.0  # a deadline for the background writer under CI load, not a wait
 
 
+def web_app(stack: RasaStack, gap_db: Path) -> web.Application:
+    """The web app (chat and gap API) in front of ``stack``, on the gap database in ``gap_db``."""
+    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
+    return create_app(WebSettings(rasa_url=stack.url), store, StaffSettings(api_token=TOKEN))
+
+
 async def test_a_fallback_message_creates_exactly_one_record_visible_in_the_api(
     stack: RasaStack, gap_db: Path
 ) -> None:
-    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
-    app = create_app(WebSettings(rasa_url=stack.url), store, StaffSettings(api_token=TOKEN))
+    app = web_app(stack, gap_db)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         gaps = await _gaps_after(
             client, "integration-1", ["how much maternity allowance do I get?", FALLBACK_MESSAGE]
@@ -79,8 +85,7 @@ async def _gaps_after(client: TestClient, sender: str, messages: list[str]) -> l
 async def test_a_yes_with_nothing_to_answer_is_recorded_as_a_dialogue_fallback(
     stack: RasaStack, gap_db: Path
 ) -> None:
-    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
-    app = create_app(WebSettings(rasa_url=stack.url), store, StaffSettings(api_token=TOKEN))
+    app = web_app(stack, gap_db)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         new = await _gaps_after(client, "integration-2", ["yes"])
     assert [(g["text"], g["reason"], g["language"]) for g in new] == [
@@ -91,8 +96,7 @@ async def test_a_yes_with_nothing_to_answer_is_recorded_as_a_dialogue_fallback(
 async def test_an_eligibility_check_that_cannot_tell_is_recorded_once(
     stack: RasaStack, gap_db: Path
 ) -> None:
-    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
-    app = create_app(WebSettings(rasa_url=stack.url), store, StaffSettings(api_token=TOKEN))
+    app = web_app(stack, gap_db)
     conversation = ["can you check if i qualify", '/inform{"scheme":"pension"}', "i don't know"]
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         new = await _gaps_after(client, "integration-3", conversation)

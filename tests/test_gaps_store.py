@@ -182,6 +182,23 @@ def test_filters_and_search(store: GapStore) -> None:
     ]
 
 
+def test_counts_by_column_and_by_day_are_made_by_the_database(store: GapStore) -> None:
+    store.add(gap("a", reason="low_confidence", language="km", channel="telegram", days_ago=1))
+    store.add(gap("b", status="answered"))
+    store.add(gap("c", days_ago=2))
+    store.add(gap("d", days_ago=40))
+    assert store.tally("reason") == [("out_of_scope", 3), ("low_confidence", 1)]
+    assert store.tally("status") == [("new", 3), ("answered", 1)]
+    assert dict(store.tally("channel")) == {"web": 3, "telegram": 1}
+    assert store.per_day(dt.datetime(2025, 3, 1)) == {
+        dt.date(2025, 3, 10): 1,
+        dt.date(2025, 3, 9): 1,
+        dt.date(2025, 3, 8): 1,
+    }
+    with pytest.raises(ValueError):
+        store.tally("text")
+
+
 def test_bulk_status_change_with_a_note(store: GapStore) -> None:
     for n in range(3):
         store.add(gap(f"question {n}"))

@@ -57,11 +57,30 @@ def test_rendered_answers_fit_in_one_messenger_message(kb) -> None:
             assert len(kb.answer(key, lang)) <= MAX_ANSWER_CHARS
 
 
-def test_rendered_answer_names_its_sources_and_dates(kb) -> None:
-    text = kb.answer("maternity", "en")
-    for source in kb.topics["maternity"].sources:
-        assert f"{source.name} ({source.date.isoformat()})" in text
-    assert text.splitlines()[-1].startswith(kb.text("source_label", "en") + ": ")
+def test_an_answer_names_its_first_source_and_the_sources_button_lists_them_all(kb) -> None:
+    sources = kb.topics["maternity"].sources
+    assert len(sources) > 1
+    for lang, more in (("en", "and {n} more"), ("km", "និង {n} ទៀត")):
+        last = kb.answer("maternity", lang).splitlines()[-1]
+        first = sources[0]
+        assert last.startswith(
+            f"{kb.text('source_label', lang)}: {first.name[lang]} ({first.date.isoformat()})"
+        )
+        assert more.format(n=len(sources) - 1) in last
+        listed = kb.sources("maternity", lang).splitlines()
+        assert listed[0] == kb.text("sources_title", lang, topic=kb.title("maternity", lang))
+        assert sorted(listed[1:]) == sorted(
+            f"• {s.name[lang]} ({s.date.isoformat()})" for s in sources
+        )
+
+
+def test_every_source_has_a_khmer_name_and_none_is_listed_twice(kb) -> None:
+    for topic in kb.topics.values():
+        names = [s.name["en"].casefold() for s in topic.sources]
+        assert len(names) == len(set(names)), topic.key
+        for source in topic.sources:
+            assert source.name["km"] != source.name["en"], (topic.key, source.name["en"])
+            assert re.search("[\u1780-\u17ff]", source.name["km"]), source.name["km"]
 
 
 def test_hotline_placeholder_is_filled_everywhere(kb) -> None:
@@ -132,9 +151,19 @@ def test_topic_must_match_its_file_name(tmp_path: Path) -> None:
         load_knowledge(tmp_path)
 
 
-def test_answer_too_long_with_its_sources_is_refused(tmp_path: Path) -> None:
+def test_answer_too_long_with_its_source_line_is_refused(tmp_path: Path) -> None:
     write_knowledge(tmp_path, [topic_doc("maternity", answer={"en": "x" * 1980, "km": "ក"})])
-    with pytest.raises(KnowledgeError, match="answer in 'en' with its sources is"):
+    with pytest.raises(KnowledgeError, match="answer in 'en' with its source line is"):
+        load_knowledge(tmp_path)
+
+
+def test_a_source_listed_twice_is_refused(tmp_path: Path) -> None:
+    twice = [
+        {"name": "Prakas 109", "date": "2016-02-01"},
+        {"name": "prakas 109", "date": "2017-01-01"},
+    ]
+    write_knowledge(tmp_path, [topic_doc("maternity", sources=twice)])
+    with pytest.raises(KnowledgeError, match="source 'prakas 109' is listed twice"):
         load_knowledge(tmp_path)
 
 
@@ -151,9 +180,21 @@ def test_missing_ui_text_is_refused(tmp_path: Path) -> None:
         load_knowledge(tmp_path)
 
 
-def test_fact_without_source_is_refused(tmp_path: Path) -> None:
-    write_knowledge(tmp_path, [topic_doc("maternity")], facts={"hotline": {"value": "1286"}})
-    with pytest.raises(KnowledgeError, match="fact 'hotline' needs a 'source' and a 'date'"):
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("NSSF pays 70% for 90 days.", "writes '70%', '90' itself"),
+        ("ប.ស.ស. បើក ៧០%", "writes '៧០%' itself"),
+        ("Rate: {maternity.no_such_rate}%", "no figure 'maternity.no_such_rate'"),
+        ("{= maternity.allowance_rate * 2}", "'2' is not allowed"),
+        ("{maternity.allowance_rate:weekday}", "'weekday' in '{maternity.allowance_rate:weekday}'"),
+    ],
+)
+def test_an_answer_that_writes_a_figure_itself_or_names_an_unknown_one_is_refused(
+    tmp_path: Path, answer: str, message: str
+) -> None:
+    write_knowledge(tmp_path, [topic_doc("maternity", answer={"en": answer, "km": answer})])
+    with pytest.raises(KnowledgeError, match=re.escape(message)):
         load_knowledge(tmp_path)
 
 

@@ -3,7 +3,8 @@ basis with its date and the next step, in the reply language. No figures are wri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.eligibility.model import Basis, Contribution, Decision, Result, usd
@@ -19,17 +20,19 @@ def _local(text: str, lang: Lang) -> str:
 
 
 def _basis_line(result_basis: Iterable[Basis], texts: Texts, lang: Lang, hotline: str) -> str:
-    latest: dict[str, Basis] = {}
+    """The documents the result rests on, each once, in ``lang``, with its newest date."""
+    latest: dict[str, dt.date] = {}
     unconfirmed: set[str] = set()
     for b in result_basis:
-        if b.source not in latest or b.source_date > latest[b.source].source_date:
-            latest[b.source] = b
-        if not b.confirmed:
-            unconfirmed.add(b.source)
+        for document in texts.documents(b.source, lang):
+            if document not in latest or b.source_date > latest[document]:
+                latest[document] = b.source_date
+            if not b.confirmed:
+                unconfirmed.add(document)
     mark = f" [{texts('unconfirmed', lang, hotline=hotline)}]"
     cited = [
-        f"{b.source} ({b.source_date.isoformat()})" + (mark if b.source in unconfirmed else "")
-        for b in latest.values()
+        f"{document} ({day.isoformat()})" + (mark if document in unconfirmed else "")
+        for document, day in latest.items()
     ]
     return f"{texts('basis_label', lang)}: " + "; ".join(cited)
 
@@ -56,21 +59,26 @@ def _money(value: str) -> str:
     return ", ".join(f"${a}" if c == "USD" else f"{a} riel" for a, c in parts)
 
 
-def understood_line(answers: dict[str, Any], texts: Texts, lang: Lang) -> str | None:
-    """ "What I understood: 8 month(s) of contributions ..., wage $250." from the answers."""
+def understood_line(
+    answers: dict[str, Any], texts: Texts, lang: Lang, params: Mapping[str, str] | None = None
+) -> str | None:
+    """ "What I understood: 8 month(s) of contributions ..., wage $250." from the answers
+    (``params``: the figures the texts mention, such as ``window``)."""
+    params = params or {}
     items = []
     for slot in _UNDERSTOOD:
         value = answers.get(slot)
         if value is None or f"understood_{slot}" not in texts and not isinstance(value, bool):
             continue
         if value == "unknown":
-            label = texts(f"understood_{slot}", lang, value="?").replace("?", "").strip()
+            label = texts(f"understood_{slot}", lang, **params, value="?")
+            label = label.replace("?", "").strip()
             items.append(texts("understood_unknown", lang, label=label))
         elif isinstance(value, bool):
             items.append(texts(f"understood_{slot}_{'yes' if value else 'no'}", lang))
         else:
             shown = _money(value) if slot == "wage" else value
-            items.append(texts(f"understood_{slot}", lang, value=shown))
+            items.append(texts(f"understood_{slot}", lang, **params, value=shown))
     if not items:
         return None
     return _local(texts("understood", lang, items="; ".join(items)), lang)
@@ -83,12 +91,14 @@ def render_result(
     hotline: str,
     date_assumed: bool = False,
     answers: dict[str, Any] | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> Reply:
     """One message: what was understood (``answers``: the check's slots), decision + reason,
     amounts with arithmetic, basis with dates, next step. ``date_assumed``: the user gave no
-    date for the event, so the rules are today's: say so."""
-    params = {**result.params, "hotline": hotline}
-    understood = understood_line(answers or {}, texts, lang)
+    date for the event, so the rules are today's: say so. ``defaults``: figures the texts mention
+    that the result does not set (``window``...)."""
+    params = {**(defaults or {}), **result.params, "hotline": hotline}
+    understood = understood_line(answers or {}, texts, lang, params)
     lines = [understood] if understood else []
     lines.append(
         f"{texts(f'decision_{result.decision.value}', lang)} {texts(result.reason, lang, **params)}"

@@ -1,4 +1,4 @@
-"""Effective-dated figures (rates, day counts, thresholds, deadlines) from ``data/rules/schemes``.
+"""Effective-dated figures (rates, day counts, thresholds, deadlines) from ``data/schemes``.
 
 One YAML file per scheme maps each figure key to a list of periods, each with ``value``, ``unit``,
 ``valid_from``, ``valid_to`` (``null`` = still in force), ``source`` and ``source_date``. Older
@@ -16,9 +16,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.yaml_data import DataFileError, as_date, read_mapping
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "rules" / "schemes"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "schemes"
 UNITS = frozenset(
     {
         "percent",
@@ -32,6 +32,10 @@ UNITS = frozenset(
         "workers",
         "day_of_next_month",
         "phone",
+        "usd",
+        "count",
+        "form",
+        "year",
     }
 )
 _FIELDS = frozenset(
@@ -99,14 +103,10 @@ def _date(
 ) -> dt.date | None:
     if value is None and optional:
         return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _fail(path, key, f"'{field}' {value!r} is not a date (YYYY-MM-DD)")
+    day = as_date(value)
+    if day is None:
+        raise _fail(path, key, f"'{field}' {value!r} is not a date (YYYY-MM-DD)")
+    return day
 
 
 def _figure(path: Path, scheme: str, key: str, item: Any) -> Figure:
@@ -173,11 +173,9 @@ def _periods(path: Path, scheme: str, key: str, items: Any) -> tuple[Figure, ...
 def load_scheme(path: Path) -> dict[str, tuple[Figure, ...]]:
     """Read and check one scheme file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(path, None, f"not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise _fail(path, None, "expected a mapping at the top level")
+        data = read_mapping(path)
+    except DataFileError as exc:
+        raise _fail(path, None, str(exc)) from exc
     scheme = data.get("scheme")
     if scheme != path.stem:
         raise _fail(path, None, f"'scheme' is {scheme!r} but must equal the file name")

@@ -14,6 +14,7 @@ and the spool is replayed after the next successful write and at start-up. Recor
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import fcntl
@@ -48,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'gaps.db'}"
 DEFAULT_SPOOL = ROOT / "var" / "gaps-spool.jsonl"
 ALEMBIC_INI = ROOT / "alembic.ini"
+TALLY_COLUMNS = ("reason", "channel", "language", "status")
 ALEMBIC_DIR = ROOT / "alembic"
 
 
@@ -311,6 +313,30 @@ class GapStore:
         query = query.where(*(filters or GapFilters()).where())
         with self.engine.connect() as conn:
             return int(conn.scalar(query) or 0)
+
+    def tally(self, column: str) -> builtins.list[tuple[str, int]]:
+        """How many records have each value of ``column`` (reason, channel, language or status),
+        most first; counted by the database."""
+        if column not in TALLY_COLUMNS:
+            raise ValueError(f"cannot count by {column!r}")
+        self.ensure_schema()
+        col = gaps.c[column]
+        n = sa.func.count().label("n")
+        query = sa.select(col, n).group_by(col).order_by(n.desc(), col)
+        with self.engine.connect() as conn:
+            return [(str(value), int(count)) for value, count in conn.execute(query)]
+
+    def per_day(self, since: dt.datetime) -> dict[dt.date, int]:
+        """Records created on each day from ``since`` on, counted by the database."""
+        self.ensure_schema()
+        day = sa.func.date(gaps.c.created_at).label("day")
+        query = sa.select(day, sa.func.count()).where(gaps.c.created_at >= since).group_by(day)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        # SQLite gives the day as text, PostgreSQL as a date
+        return {
+            d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)): int(c) for d, c in rows
+        }
 
     def get(self, gap_id: int) -> GapRecord | None:
         self.ensure_schema()

@@ -1,14 +1,10 @@
-"""Staff authentication for the dashboard: password hashes, token checks, login throttling.
+"""Staff passwords and tokens: scrypt password hashes and a constant-time token comparison.
 
-- Passwords are checked against ``DASHBOARD_PASSWORD_HASH``, a scrypt hash written by
-  ``python -m bot.web.auth`` (or ``make staff-password``); the password itself is never stored.
-- Sessions are kept in the database (:mod:`bot.web.sessions`), so a restart does not log staff
-  out; the cookie carries only a random token, the database only its SHA-256 hash.
-- Every session has its own CSRF token; every form that changes something sends it back.
-- Wrong passwords are throttled per client address and per user name by
-  :class:`bot.web.throttle.LoginThrottle`, which counts them in the database (one limit for every
-  web process, kept across restarts): after ``MAX_FAILURES`` failures within ``FAILURE_WINDOW_S``
-  (5 in 15 minutes), logins are refused until the window has passed.
+Passwords are checked against ``DASHBOARD_PASSWORD_HASH``, a scrypt hash written by
+``python -m bot.web.auth`` (or ``make staff-password``); the password itself is never stored.
+The rest of the log-in lives beside it: sessions and their CSRF tokens in :mod:`bot.web.sessions`,
+the throttle of wrong passwords in :mod:`bot.web.throttle`, the log-in pages in
+:mod:`bot.web.staff.login`.
 """
 
 from __future__ import annotations

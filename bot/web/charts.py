@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 720, 220
@@ -37,10 +37,13 @@ class Chart:
 
 
 def weekly_counts(
-    times: Iterable[dt.datetime], weeks: int, today: dt.date
+    per_day: Mapping[dt.date, int], weeks: int, today: dt.date
 ) -> list[tuple[dt.date, int]]:
-    """Records per week for the last ``weeks`` weeks (oldest first), zeros included."""
-    counts = Counter(week_start(t.date()) for t in times)
+    """Records per week for the last ``weeks`` weeks (oldest first), zeros included, from the
+    number of records of each day."""
+    counts: Counter[dt.date] = Counter()
+    for day, n in per_day.items():
+        counts[week_start(day)] += n
     last = week_start(today)
     return [
         (week, counts.get(week, 0))

@@ -30,6 +30,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``rasa run <args>`` in the repository, its output into ``log``."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [str(BIN / "rasa"), "run", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -94,50 +106,13 @@ def rasa_stack(
         raise RuntimeError(f"credentials generator failed: {generated.stderr}")
     procs: list[subprocess.Popen] = []
     try:
-        actions_log = tmp / "actions.log"
-        with actions_log.open("w") as out:
-            procs.append(
-                subprocess.Popen(
-                    [
-                        str(BIN / "rasa"),
-                        "run",
-                        "actions",
-                        "--actions",
-                        "actions",
-                        "--port",
-                        str(action_port),
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        rasa_log = tmp / "rasa.log"
-        with rasa_log.open("w") as out:
-            procs.append(
-                subprocess.Popen(
-                    [
-                        str(BIN / "rasa"),
-                        "run",
-                        "--model",
-                        str(model),
-                        "--port",
-                        str(rasa_port),
-                        "--interface",
-                        "127.0.0.1",
-                        "--credentials",
-                        str(creds),
-                        "--endpoints",
-                        "endpoints.yml",
-                        *(["--enable-api", "--auth-token", api_token] if api_token else []),
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+        actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
+        actions = ["actions", "--actions", "actions", "--port", str(action_port)]
+        procs.append(_spawn(actions, env, actions_log))
+        serve = ["--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1"]
+        serve += ["--credentials", str(creds), "--endpoints", "endpoints.yml"]
+        serve += ["--enable-api", "--auth-token", api_token] if api_token else []
+        procs.append(_spawn(serve, env, rasa_log))
         _wait(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
         url = f"http://127.0.0.1:{rasa_port}"
         _wait(f"{url}/", procs[1], rasa_log, 300)

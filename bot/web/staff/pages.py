@@ -4,15 +4,14 @@ status change (or NLU YAML export) and the CSV export."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from bot.gaps.clustering import Cluster, cluster
-from bot.gaps.model import OPEN_STATUSES, STATUSES, GapRecord
-from bot.gaps.store import GapFilters, GapStore
-from bot.web.charts import trend_chart, weekly_counts
+from bot.gaps.model import OPEN_STATUSES, STATUSES
+from bot.gaps.store import TALLY_COLUMNS, GapFilters, GapStore
+from bot.web.charts import trend_chart, week_start, weekly_counts
 from bot.web.exports import INTENT_NAME, to_csv, to_nlu_yaml
 from bot.web.staff.core import dashboard, field, in_thread, log, render, staff_only
 from bot.web.staff.filters import CHOICES, OPEN, filters_of, query_string
@@ -24,18 +23,16 @@ TREND_WEEKS = 12
 @staff_only
 async def overview(request: web.Request) -> web.StreamResponse:
     store = dashboard(request).store
-    records: list[GapRecord] = await in_thread(store.list)
     today = dt.datetime.now(dt.timezone.utc).date()
-    series = weekly_counts((r.created_at for r in records), TREND_WEEKS, today)
-    counts = {
-        name: Counter(getattr(r, name) for r in records).most_common()
-        for name in ("reason", "channel", "language", "status")
-    }
+    first_week = week_start(today) - dt.timedelta(weeks=TREND_WEEKS - 1)
+    per_day = await in_thread(store.per_day, dt.datetime.combine(first_week, dt.time()))
+    series = weekly_counts(per_day, TREND_WEEKS, today)
+    counts = {name: await in_thread(store.tally, name) for name in TALLY_COLUMNS}
     return render(
         request,
         "overview.html",
-        total=len(records),
-        open_count=sum(1 for r in records if r.status in OPEN_STATUSES),
+        total=sum(n for _, n in counts["status"]),
+        open_count=sum(n for status, n in counts["status"] if status in OPEN_STATUSES),
         counts=counts,
         chart=trend_chart(series),
         series=series,

@@ -18,10 +18,10 @@ The validators are rasa-sdk ``FormValidationAction`` subclasses and keep its ``e
   what is still missing (``dialogue.next_slot`` asks only for the inputs that can change the
   verdict), so ``requested_slot`` is set here instead of by ``required_slots``.
 
-The message is read by ``action_read_message`` (does it open a check?) and again here (the values):
-two HTTP calls of the action server with nothing shared but the tracker. Keeping the first reading
-in a slot would copy the user's numbers into the tracker a second time, for a parse that takes a
-millisecond; so each reads what it needs.
+``action_read_message`` (does the message open a check?) and the form (its values) read the same
+message in two calls of the action server; it is parsed once (:func:`bot.numbers.read` keeps the
+last readings in memory) rather than carried in a slot, which would copy the user's numbers into
+the tracker a second time.
 """
 
 from __future__ import annotations

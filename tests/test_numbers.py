@@ -179,3 +179,24 @@ def test_khmer_digits_are_read_as_ascii_digits():
 
 def test_zero_width_spaces_do_not_split_numbers():
     assert read_as("months", "៨\u200bខែ", TODAY) == 8
+
+
+def test_a_message_is_parsed_once_for_the_action_and_the_form_that_read_it() -> None:
+    from bot.eligibility.opening import check_to_start
+    from bot.eligibility.prefill import prefill
+    from bot.numbers import parser
+
+    parser._read.cache_clear()
+    text, today = "I worked 8 months, can I get maternity pay?", dt.date(2025, 6, 15)
+    assert check_to_start("maternity", text, today, {}, frozenset(), ()) == "eligibility"
+    assert prefill("maternity", text, today) == {"months_in_window": 8}
+    info = parser._read.cache_info()
+    assert info.misses == 1 and info.hits >= 1
+
+
+def test_a_kept_reading_is_not_changed_by_its_callers() -> None:
+    first = read("8 months and $250", dt.date(2025, 6, 15))
+    first.months.append(99)
+    first.money.clear()
+    again = read("8 months and $250", dt.date(2025, 6, 15))
+    assert again.months == [8] and again.money

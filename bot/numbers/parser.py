@@ -13,6 +13,7 @@ that :mod:`bot.numbers.roles` can tell what it is the number of.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -208,11 +209,23 @@ def _scaled(tokens: list[str]) -> Decimal | None:
 
 
 def read(text: str | None, today: dt.date | None = None) -> Reading:
-    """Read every number, amount, duration, count, age, date and yes/no in ``text``."""
-    reading = Reading()
+    """Read every number, amount, duration, count, age, date and yes/no in ``text``.
+
+    A message is parsed once: the action that decides whether it opens a check and the form that
+    then fills the check's answers read the same message, so the last readings are kept (in this
+    process's memory only, :data:`READINGS_KEPT` of them) and each caller gets its own copy.
+    """
     if not text or not text.strip() or len(text) > 2000:
-        return reading
-    today = today or dt.date.today()
+        return Reading()
+    return copy.deepcopy(_read(text, today or dt.date.today()))
+
+
+READINGS_KEPT = 32
+
+
+@lru_cache(maxsize=READINGS_KEPT)
+def _read(text: str, today: dt.date) -> Reading:
+    reading = Reading()
     prepared = read_dates(_prepare(text), reading, today, Ambiguous)
     reading.dont_know = bool(DONT_KNOW.search(prepared))
     w = words()

@@ -562,3 +562,20 @@ def test_messages_accepted_just_before_a_shutdown_are_still_answered(
 
     for psid in senders:  # without the drain on shutdown none of them was answered
         assert fb_replies(graph, psid, 2)[0]["text"] == KB.text("greet", "en")
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+
+def test_no_secret_of_either_channel_reaches_the_rasa_log(
+    stack: RasaStack, graph: FakeGraph, botapi: FakeBotAPI
+) -> None:
+    uid, psid = p.unique_id(900_000), p.unique("psid-log-")
+    assert tg_post(stack, p.update(p.tg_message(p.private_chat(uid), p.user(uid), "hi"))).ok
+    assert fb_post(stack, p.messenger_body([p.text_event(psid, "hello")])).ok
+    tg_texts(botapi, uid, 2)
+    fb_replies(graph, psid, 2)
+    log = stack.rasa_log.read_text(encoding="utf-8", errors="replace")
+    assert "bot***/" in log or "/bot" not in log  # a request URL, if any is logged, is masked
+    for secret in (BOT_TOKEN, TG_SECRET, PAGE_TOKEN, APP_SECRET, VERIFY_TOKEN):
+        assert secret not in log

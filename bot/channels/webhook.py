@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import log_safety
 from bot.channels.common import LanguageMemory, pseudonym
 from bot.channels.store import ChannelStore
 from bot.knowledge import configured_knowledge
@@ -59,6 +60,7 @@ class WebhookInput(InputChannel):
         return cls.CHANNEL
 
     def __init__(self, db_path: str, log_key: str, store: ChannelStore | None = None) -> None:
+        log_safety.install()  # the Rasa server logs no secret from here on
         self._db_path = db_path
         self._log_key = log_key
         self._store = store

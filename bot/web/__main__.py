@@ -9,6 +9,7 @@ import logging
 
 from aiohttp import web
 
+from bot import log_safety
 from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.settings import WebSettings
@@ -20,6 +21,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    log_safety.install()
     settings = WebSettings.from_env()
     staff = StaffSettings.from_env()
     logging.getLogger("bot.web").info(

@@ -14,6 +14,7 @@ so the number of typing indicators (one per handled event) proves what was proce
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -413,6 +414,15 @@ def test_telegram_broken_json_and_non_updates_get_400(stack: RasaStack) -> None:
     assert requests.post(url, json={"message": {}}, headers=headers).status_code == 400
 
 
+def test_json_nested_70000_deep_gets_400_from_both_webhooks_not_500(stack: RasaStack) -> None:
+    deep = b"[" * 70_000 + b"]" * 70_000
+    assert fb_post(stack, deep).status_code == 400
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    url = f"{stack.url}/webhooks/telegram/webhook"
+    assert requests.post(url, data=deep, headers=headers).status_code in (400, 413)
+    assert requests.get(f"{stack.url}/webhooks/messenger/").status_code == 200  # still serving
+
+
 def test_telegram_sticker_gets_text_only_reply_in_the_users_language(
     stack: RasaStack, botapi: FakeBotAPI
 ) -> None:
@@ -579,3 +589,20 @@ def test_no_secret_of_either_channel_reaches_the_rasa_log(
     assert "bot***/" in log or "/bot" not in log  # a request URL, if any is logged, is masked
     for secret in (BOT_TOKEN, TG_SECRET, PAGE_TOKEN, APP_SECRET, VERIFY_TOKEN):
         assert secret not in log
+
+
+def test_a_webhook_body_over_the_limit_gets_413_before_it_is_read(stack: RasaStack) -> None:
+    # only the headers are sent: a server that read the body first would never answer
+    host, port = stack.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(
+            b"POST /webhooks/messenger/webhook HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n"
+        )
+        assert conn.recv(200).startswith(b"HTTP/1.1 413")
+    huge = b'{"object": "page", "entry": [' + b" " * 5_000_000 + b"]}"
+    assert fb_post(stack, huge).status_code == 413
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    url = f"{stack.url}/webhooks/telegram/webhook"
+    assert requests.post(url, data=huge, headers=headers).status_code == 413
+    assert requests.get(f"{stack.url}/webhooks/telegram/").status_code == 200  # still serving

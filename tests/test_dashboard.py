@@ -674,3 +674,28 @@ def test_the_export_intents_come_from_configuration_then_the_domain_then_the_kno
     assert staff_intents(tmp_path / "missing.yml") == tuple(configured_knowledge().topics)
     monkeypatch.setenv("DASHBOARD_INTENTS", "maternity, new_topic")
     assert staff_intents(tmp_path / "missing.yml") == ("maternity", "new_topic")
+
+
+async def test_a_non_ascii_bearer_token_or_csrf_value_is_refused_with_4xx_not_500(
+    client: TestClient, sqlite_store: GapStore
+) -> None:
+    api = await client.get("/api/gaps", headers={"Authorization": "Bearer tökén-ß"})
+    assert api.status == 401
+    sqlite_store.add(gap())
+    (record,) = sqlite_store.list()
+    await log_in(client)
+    forged = {"csrf": "ünïcödé-✓", "ids": str(record.id), "status": "ignored"}
+    assert (await client.post("/staff/gaps/bulk", data=forged)).status == 403
+    assert sqlite_store.get(record.id).status == "new"
+
+
+async def test_a_filter_up_to_the_last_day_there_is_lists_everything_not_500(
+    client: TestClient, sqlite_store: GapStore
+) -> None:
+    sqlite_store.add(gap("wedding money"))
+    await log_in(client)
+    for query in ("to=9999-12-31", "from=0001-01-01&to=9999-12-31"):
+        page = await client.get(f"/staff/gaps?{query}")
+        assert page.status == 200 and "wedding money" in await page.text()
+    api = await client.get("/api/gaps?to=9999-12-31", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert api.status == 200 and len(await api.json()) == 1

@@ -653,3 +653,13 @@ async def test_with_180_days_already_paid_the_answer_is_no_for_now():
         "already paid. Days paid more than 12 months ago stop counting."
     )
     assert lines[-1] == "Next: To check your case, call NSSF on 1286."
+
+
+async def test_a_registration_date_in_the_year_9999_is_refused_not_left_in_silence():
+    slots = {"scheme": "registration", "registrant": "enterprise", "last_language": "en"}
+    t = tracker(
+        "31/12/9999", "inform", slots=slots, form="eligibility_form", requested="start_date"
+    )
+    messages, events = await run_action(ValidateEligibilityForm(), t)
+    assert messages == [(T("out_of_range", "en", hotline="1286"), [])]
+    assert events[0] == SlotSet("start_date", None)

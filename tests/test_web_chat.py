@@ -171,6 +171,15 @@ async def test_broken_json_is_rejected_with_400_and_not_forwarded(
     assert rasa.received == []
 
 
+async def test_json_nested_70000_deep_is_rejected_with_4xx_not_500(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    deep = '{"sender": "a", "message": ' + "[" * 70_000 + "]" * 70_000 + "}"
+    resp = await client.post(API, data=deep, headers={"Content-Type": "application/json"})
+    assert resp.status in (400, 413)
+    assert rasa.received == []
+
+
 @pytest.mark.parametrize(
     "body",
     [

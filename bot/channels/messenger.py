@@ -354,7 +354,7 @@ class MessengerInput(WebhookInput):
                 return response.text("invalid signature", status=403)
             try:
                 data = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deep to read
                 return response.text("body is not JSON", status=400)
             if not isinstance(data, dict) or data.get("object") != "page":
                 return response.text("not a page event", status=404)

@@ -50,6 +50,13 @@ class UserEvent(Protocol):
     def visible_text(self) -> str | None: ...  # what the user sees they sent (or a caption)
 
 
+async def limit_request_size(app: Any, *_: Any) -> None:
+    """Sanic ``before_server_start`` listener: Sanic reads up to 100 MB of a body before any
+    handler can check its signature; no platform sends more than :data:`MAX_BODY_BYTES`, so a
+    larger body gets a 413 as soon as its length is known (a smaller configured limit stays)."""
+    app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), MAX_BODY_BYTES)
+
+
 class WebhookInput(InputChannel):
     """Base of the platform input channels; a subclass sets ``CHANNEL`` and adds its routes."""
 
@@ -150,6 +157,7 @@ class WebhookInput(InputChannel):
             return response.json({"status": "ok"})
 
         hook.listener("before_server_stop")(self.drain_before_stop)
+        hook.listener("before_server_start")(limit_request_size)
         self.add_routes(hook, on_new_message)
         return hook
 

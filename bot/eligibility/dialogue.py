@@ -194,6 +194,9 @@ def check_wage_count(wage: Any, workers: Any) -> Any:
     return wage
 
 
+LATEST_DATE = dt.date(2100, 1, 1)
+
+
 def validate(slot: str, value: Any) -> Any:
     """A parsed value as a slot value, or ``Invalid`` when it is out of range."""
     kind = SLOT_KINDS[slot]
@@ -203,7 +206,8 @@ def validate(slot: str, value: Any) -> Any:
             return Invalid("out_of_range")
         return money_slot([value])
     if kind == "date":
-        return value.isoformat()
+        # no date the checks could use lies this far ahead (and 9999-12-31 + 30 days overflows)
+        return Invalid("out_of_range") if value >= LATEST_DATE else value.isoformat()
     if slot in RANGES:
         low, high = RANGES[slot]
         if not low <= value <= high:

@@ -199,7 +199,7 @@ async def _read_payload(request: web.Request) -> tuple[str, str] | web.Response:
         return _error(413, ERR_TOO_LONG.format(limit=settings.max_message_chars))
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         return _error(400, ERR_NOT_JSON)
     if not isinstance(data, dict):
         return _error(400, ERR_NOT_OBJECT)

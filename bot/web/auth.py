@@ -63,7 +63,12 @@ def verify_password(password: str, encoded: str) -> bool:
 
 def same_token(given: str | None, expected: str) -> bool:
     """Whether ``given`` is ``expected`` (constant-time; False when nothing was given)."""
-    return bool(given) and hmac.compare_digest(str(given), expected)
+    if not given:
+        return False
+    # bytes: compare_digest refuses a str with non-ASCII letters (a forged header or form value)
+    return hmac.compare_digest(
+        str(given).encode("utf-8", "replace"), expected.encode("utf-8", "replace")
+    )
 
 
 def main() -> None:

@@ -26,6 +26,13 @@ def parse_day(raw: str) -> dt.datetime | None:
         return None
 
 
+def _day_after(day: dt.datetime | None) -> dt.datetime | None:
+    """The end of the ``to`` day; the last day there is (9999-12-31) has no end: no limit."""
+    if day is None or day.date() == dt.date.max:
+        return None
+    return day + dt.timedelta(days=1)
+
+
 def filters_of(
     query: Mapping[str, str], default_status: str = ""
 ) -> tuple[GapFilters, dict[str, str]]:
@@ -48,7 +55,7 @@ def filters_of(
         statuses = (values["status"],)
     filters = GapFilters(
         since=parse_day(values["from"]),
-        until=until + dt.timedelta(days=1) if until else None,
+        until=_day_after(until),
         channel=values["channel"] or None,
         language=values["language"] or None,
         reason=values["reason"] or None,

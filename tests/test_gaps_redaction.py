@@ -62,6 +62,13 @@ def test_personal_data_is_replaced_by_typed_placeholders(entry: dict) -> None:
         "my wife is 7 months pregnant",
         "contribution rate 2.6% from 1 October 2024",
         "my health card expired 2 days ago",
+        "I am pregnant and I am 25 years old",
+        "I'm a garment worker, I am not registered",
+        "ខ្ញុំជាកម្មករ ធ្វើការនៅរោងចក្រ",
+        "ខ្ញុំជាម្ចាស់ហាង មានបុគ្គលិក ១០ នាក់",
+        "I was born in 1990, when can I retire?",
+        "the salary is 1,000,000 riel, 2,000,000 riel next year",
+        "Instruction 015/25 and form 1.01",
     ],
 )
 def test_text_without_personal_data_is_unchanged(text: str) -> None:

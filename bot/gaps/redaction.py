@@ -2,14 +2,19 @@
 
 :func:`mask` replaces, in English, Khmer and mixed text, with typed placeholders:
 
-- ``<PHONE>``: Cambodian numbers (``012 345 678``, ``012.345.678``, ``+855 12 345 678``,
+- ``<PHONE>``: Cambodian numbers (``012 345 678``, ``012.345.678``, ``012,345,678``,
+  ``012/345/678``, ``012_345_678``, thin or narrow no-break spaces, ``+855 12 345 678``,
   ``(+855) 97-123-4567``, ``855…``), Khmer digits (``០១២ ៣៤៥ ៦៧៨``) and other ``+``-numbers;
+- ``<DOB>``: a date of birth ("born 12-05-1990", "date of birth: 3 March 1988", "DOB 1991-07-14",
+  ``កើតថ្ងៃទី ១២ ខែ ០៥ ឆ្នាំ ១៩៩០``, ``ថ្ងៃខែឆ្នាំកំណើត ១២/០៥/១៩៩០``); a year alone stays;
 - ``<EMAIL>``;
 - ``<ID>``, ``<NSSF_NUMBER>``, ``<CARD>``, ``<ACCOUNT>``: a code after a keyword (``ID``, ``NSSF
   number``, ``card no``, ``account``, ``អត្តសញ្ញាណប័ណ្ណ``, ``លេខ ប.ស.ស.``, ``គណនី`` ...);
   ``<NUMBER>``: any other run of 8 or more digits (dates excepted);
 - ``<QUERY>``: the query string and fragment of a URL (the host and path stay);
-- ``<NAME>``: the words after "my name is", "name:", ``ខ្ញុំឈ្មោះ`` or ``ឈ្មោះខ្ញុំ``.
+- ``<NAME>``: the words after "my name is", "name:", ``ខ្ញុំឈ្មោះ`` or ``ឈ្មោះខ្ញុំ``; after "I am" /
+  "I'm" a capitalised word ("I am Sokha", not "I am pregnant"), after ``ខ្ញុំជា`` a word that is
+  not a role (``ខ្ញុំជា សុខា``, not ``ខ្ញុំជាកម្មករ``).
 
 Masking errs on the side of hiding too much. The hotline (1286), amounts with separators
 ("1,000,000") and dates stay readable. :func:`conversation_key` is a keyed HMAC of a sender id:
@@ -32,7 +37,7 @@ QUERY = "<QUERY>"
 NUMBER = "<NUMBER>"
 ID_PLACEHOLDERS = {"id": "<ID>", "nssf": "<NSSF_NUMBER>", "card": "<CARD>", "account": "<ACCOUNT>"}
 
-_SEP = r"[ .\-\u00a0]"
+_SEP = r"[ .,/_\-\u00a0\u2007\u2009\u202f]"
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 # Keyword, optional "number/no./#/:", then a code with at least 4 digits or letters+digits.
@@ -71,6 +76,60 @@ _NAME_EN = re.compile(
     re.IGNORECASE,
 )
 _NAME_KM = re.compile(r"(?:ខ្ញុំ\s*ឈ្មោះ|ឈ្មោះ\s*ខ្ញុំ(?:\s*គឺ)?|ឈ្មោះ\s*[:៖])\s*")
+# "I am Sokha" / "ខ្ញុំជា សុខា": a name only when the next word is one (see _introduces_a_name)
+_I_AM_EN = re.compile(r"\b[Ii](?:\s+am|['’]m)\s+(?=[A-Z][a-z])")
+_I_AM_KM = re.compile(r"ខ្ញុំ\s*ជា\s*")
+_NOT_NAMES_EN = frozenset(
+    "cambodian khmer english chinese vietnamese thai muslim buddhist christian ok okay sorry sure"
+    " not pregnant sick new still very also".split()
+)
+_ROLES_KM = (
+    "កម្មករ",
+    "កម្មការិនី",
+    "បុគ្គលិក",
+    "ម្ចាស់",
+    "និយោជក",
+    "ស្ត្រី",
+    "ម្តាយ",
+    "ម្ដាយ",
+    "ឪពុក",
+    "អ្នក",
+    "សិស្ស",
+    "និស្សិត",
+    "គ្រូ",
+    "មន្ត្រី",
+    "ប្រពន្ធ",
+    "ប្តី",
+    "ប្ដី",
+    "កូន",
+    "មនុស្ស",
+    "ជនជាតិ",
+    "សមាជិក",
+    "តំណាង",
+    "ពលករ",
+    "អតីត",
+    "ជាង",
+    "ពេទ្យ",
+    "ប្រធាន",
+    "មេ",
+    "ឈ្មោះ",
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|មករា|កុម្ភៈ|មីនា|មេសា|ឧសភា|មិថុនា|កក្កដា|សីហា|កញ្ញា|តុលា|វិច្ឆិកា|ធ្នូ"
+)
+# a day, a month and a year in any order people write them (digits, month names, ខែ/ឆ្នាំ/ទី)
+_DATE_PART = rf"(?:\d{{1,4}}|{_MONTHS})"
+_DATE_GLUE = r"(?:\s*(?:ខែ|ឆ្នាំ|ទី)?\s*[\-/.,]?\s*(?:ខែ|ឆ្នាំ|ទី)?\s*)"
+_DOB = re.compile(
+    rf"(?:\b(?:born(?:\s+on)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s*day|birth\s*date)"
+    rf"|កើត(?:នៅ)?(?:ថ្ងៃ)?|ថ្ងៃ\s*ខែ\s*ឆ្នាំ\s*កំណើត|ថ្ងៃ\s*កំណើត)"
+    rf"\s*(?:is|was|:|៖|-)?\s*(?:ទី\s*)?"
+    rf"(?P<date>{_DATE_PART}(?:{_DATE_GLUE}{_DATE_PART}){{2}})",
+    re.IGNORECASE,
+)
+DOB = "<DOB>"
 _EN_STOP = frozenset(
     "and but i im i'm my from work working at in is am was please can how what when where why "
     "the a an to with who will would do does did have has need want age aged years old so or"
@@ -135,10 +194,29 @@ def _mask_long_number(m: re.Match[str]) -> str:
     return m.group(0) if _DATE.fullmatch(m.group(0)) else NUMBER
 
 
+def _introduces_a_name(m: re.Match[str], text: str) -> bool:
+    """Whether an "I am" / ``ខ្ញុំជា`` is followed by a name rather than a state or a role."""
+    if m.re not in (_I_AM_EN, _I_AM_KM):
+        return True
+    word = _WORD.match(text, m.end())
+    if not word:
+        return False
+    token = word.group(0)
+    if "\u1780" <= token[0] <= "\u17ff":
+        return m.re is _I_AM_KM and not token.startswith(_ROLES_KM)
+    return token[0].isupper() and token.lower() not in _NOT_NAMES_EN | _EN_STOP
+
+
+def _mask_dob(m: re.Match[str]) -> str:
+    start = m.start("date") - m.start()
+    return m.group(0)[:start] + DOB
+
+
 def _mask_names(text: str) -> str:
     out, pos = [], 0
-    for m in sorted([*_NAME_EN.finditer(text), *_NAME_KM.finditer(text)], key=lambda m: m.start()):
-        if m.start() < pos:
+    found = [p.finditer(text) for p in (_NAME_EN, _NAME_KM, _I_AM_EN, _I_AM_KM)]
+    for m in sorted((m for f in found for m in f), key=lambda m: m.start()):
+        if m.start() < pos or not _introduces_a_name(m, text):
             continue
         out.append(text[pos : m.end()])
         end = _name_end(text, m.end())
@@ -194,6 +272,7 @@ def mask(text: str) -> str:
     text = strip_zero_width(text)
     text = _replace(text, _URL, _mask_url)
     text = _replace(text, _EMAIL, lambda m: EMAIL)
+    text = _replace(text, _DOB, _mask_dob)
     for kind, pattern in _ID_RES.items():
         text = _replace(text, pattern, _mask_id(kind))
     for pattern in (_PHONE_INTL, _PHONE_LOCAL, _PHONE_OTHER):

@@ -88,8 +88,9 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-async def _client(settings: WebSettings) -> TestClient:
-    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+async def _client(settings: WebSettings, clock: Any = None) -> TestClient:
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return client
 
@@ -528,3 +529,62 @@ async def test_app_honours_a_custom_message_limit(rasa: FakeRasa) -> None:
         assert "5" in (await resp.json())["error"]
     finally:
         await client.close()
+
+
+# --- rate limits -------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_conversation_over_its_rate_gets_429_with_retry_after_and_rasa_is_not_asked(
+    rasa: FakeRasa,
+) -> None:
+    clock = Clock()
+    settings = WebSettings(rasa_url=rasa.url, rate_per_conversation=3, rate_per_address=100)
+    client = await _client(settings, clock)
+    try:
+        statuses = []
+        for n in range(4):
+            resp = await client.post(API, json={"sender": "tester-1", "message": f"hi {n}"})
+            statuses.append(resp.status)
+        assert statuses == [200, 200, 200, 429]
+        assert resp.headers["Retry-After"] == "20"  # 3 a minute: one more every 20 s
+        assert _is_bilingual((await resp.json())["error"])
+        assert len(rasa.received) == 3
+        other = await client.post(API, json={"sender": "tester-2", "message": "hi"})
+        assert other.status == 200  # another conversation has its own allowance
+        clock.now += 20
+        again = await client.post(API, json={"sender": "tester-1", "message": "hi again"})
+        assert again.status == 200
+    finally:
+        await client.close()
+
+
+async def test_one_address_over_its_rate_gets_429_whatever_conversation_it_names(
+    rasa: FakeRasa,
+) -> None:
+    settings = WebSettings(rasa_url=rasa.url, rate_per_conversation=100, rate_per_address=5)
+    client = await _client(settings, Clock())
+    try:
+        statuses = [
+            (await client.post(API, json={"sender": f"s-{n}", "message": "hi"})).status
+            for n in range(7)
+        ]
+        assert statuses == [200] * 5 + [429, 429]
+        assert len(rasa.received) == 5
+    finally:
+        await client.close()
+
+
+def test_rate_limits_come_from_the_environment_and_refuse_zero() -> None:
+    env = {"WEB_RATE_PER_CONVERSATION": "10", "WEB_RATE_PER_ADDRESS": "50"}
+    settings = WebSettings.from_env(env)
+    assert (settings.rate_per_conversation, settings.rate_per_address) == (10, 50)
+    with pytest.raises(ValueError, match="WEB_RATE_PER_ADDRESS"):
+        WebSettings.from_env({"WEB_RATE_PER_ADDRESS": "0"})

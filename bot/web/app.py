@@ -6,6 +6,9 @@ Routes:
 - ``GET /chat`` serves the chat page; its CSS and JS are under ``/chat/static/``.
 - ``POST /chat/api/message`` validates ``{"sender", "message"}`` and forwards it to Rasa's REST
   channel (``{RASA_URL}/webhooks/rest/webhook``); Rasa's list of messages is returned unchanged.
+  More than ``WEB_RATE_PER_CONVERSATION`` messages a minute from one conversation, or
+  ``WEB_RATE_PER_ADDRESS`` from one address, get a 429 with ``Retry-After``
+  (:mod:`bot.web.rate_limit`).
 - ``GET /healthz`` answers ``{"status": "ok"}``; with ``?deep=1`` it also asks Rasa.
 - ``/staff/...`` and ``GET /api/gaps``: the staff dashboard of knowledge gaps and its JSON API, when
   a gap store is given (see :mod:`bot.web.staff`).
@@ -31,6 +34,7 @@ from aiohttp import web
 
 from bot.gaps.store import GapStore
 from bot.web import staff as staff_dashboard
+from bot.web.rate_limit import RateLimiter
 from bot.web.settings import WebSettings
 
 log = logging.getLogger("bot.web")
@@ -40,6 +44,7 @@ API_PREFIX = "/chat/api/"
 
 SETTINGS_KEY = web.AppKey("settings", WebSettings)
 SESSION_KEY = web.AppKey("rasa_session", aiohttp.ClientSession)
+LIMITS_KEY = web.AppKey("rate_limits", tuple)  # (per conversation, per address)
 # Per-request notes (sizes, Rasa's outcome) appended to the request's log line; never user text.
 _LOG_NOTES = "bot.web.log_notes"
 
@@ -75,6 +80,10 @@ ERR_TOO_LONG = (
 ERR_UNAVAILABLE = (
     "The assistant is not available right now. Please try again in a minute. / "
     "ជំនួយការមិនអាចឆ្លើយតបបាននៅពេលនេះទេ។ សូមព្យាយាមម្តងទៀតក្នុងរយៈពេលមួយនាទីទៀត។"
+)
+ERR_TOO_MANY = (
+    "Too many messages at once. Please wait {seconds} seconds and send it again. / "
+    "សារច្រើនពេកក្នុងពេលតែមួយ។ សូមរង់ចាំ {seconds} វិនាទី ហើយផ្ញើម្តងទៀត។"
 )
 ERR_INTERNAL = (
     "Something went wrong on our side. Please try again. / មានបញ្ហាកើតឡើងនៅខាងយើង។ សូមព្យាយាមម្តងទៀត។"
@@ -243,6 +252,13 @@ async def post_message(request: web.Request) -> web.Response:
     if isinstance(payload, web.Response):
         return payload
     sender, message = payload
+    per_conversation, per_address = request.app[LIMITS_KEY]
+    wait = max(per_address.wait_s(request.remote or "unknown"), per_conversation.wait_s(sender))
+    if wait:
+        _note(request, rate_limited=wait)
+        refused = _error(429, ERR_TOO_MANY.format(seconds=wait))
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     try:
         replies = await _ask_rasa(request.app, sender, message)
     except RasaUnavailable as exc:
@@ -279,6 +295,7 @@ def create_app(
     settings: WebSettings,
     gaps: GapStore | None = None,
     staff: staff_dashboard.StaffSettings | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
     """Build the web chat application (with the staff dashboard when ``gaps`` is given);
     nothing is opened until the app starts."""
@@ -287,6 +304,10 @@ def create_app(
     max_body = max(64 * 1024, settings.max_message_chars * 12 + 4096)
     app = web.Application(middlewares=[_log_requests, _handle_errors], client_max_size=max_body)
     app[SETTINGS_KEY] = settings
+    app[LIMITS_KEY] = (
+        RateLimiter(settings.rate_per_conversation, clock),
+        RateLimiter(settings.rate_per_address, clock),
+    )
     app.cleanup_ctx.append(_rasa_session)
     app.on_response_prepare.append(_add_security_headers)  # type: ignore[arg-type]  # aiohttp 3.9 stub
     app.router.add_get("/", index)

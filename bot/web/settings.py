@@ -23,6 +23,9 @@ class WebSettings:
     rasa_url: str = "http://127.0.0.1:5005"
     max_message_chars: int = 2000
     rasa_timeout_s: float = 25.0
+    # messages a minute the chat API takes from one conversation / from one client address
+    rate_per_conversation: int = 30
+    rate_per_address: int = 120
 
     def __post_init__(self) -> None:
         if not self.rasa_url.startswith(("http://", "https://")):
@@ -37,6 +40,12 @@ class WebSettings:
             )
         if self.rasa_timeout_s <= 0:
             raise ValueError(f"WEB_RASA_TIMEOUT must be positive, got {self.rasa_timeout_s}")
+        for name, value in (
+            ("WEB_RATE_PER_CONVERSATION", self.rate_per_conversation),
+            ("WEB_RATE_PER_ADDRESS", self.rate_per_address),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1 message a minute, got {value}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
@@ -63,4 +72,8 @@ class WebSettings:
             rasa_url=get("RASA_URL") or defaults.rasa_url,
             max_message_chars=int(number("WEB_MAX_MESSAGE_CHARS", defaults.max_message_chars, int)),
             rasa_timeout_s=float(number("WEB_RASA_TIMEOUT", defaults.rasa_timeout_s, float)),
+            rate_per_conversation=int(
+                number("WEB_RATE_PER_CONVERSATION", defaults.rate_per_conversation, int)
+            ),
+            rate_per_address=int(number("WEB_RATE_PER_ADDRESS", defaults.rate_per_address, int)),
         )

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.unresolved import ActionUnresolved
 from alembic import command
 from bot.gaps.capture import GapRecorder
-from bot.gaps.model import metadata
+from bot.gaps.model import GapRecord, metadata
 from bot.gaps.store import GapFilters, GapStore, alembic_config
 from bot.web.sessions import Sessions, SessionsUnavailable
 from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, staff_sessions
@@ -572,3 +572,47 @@ def test_the_throttle_says_so_when_the_database_is_unreachable(tmp_path: Path) -
             call("ip:203.0.113.7", "user:staff")
     assert issubclass(ThrottleUnavailable, StaffDatabaseUnavailable)
     assert issubclass(SessionsUnavailable, StaffDatabaseUnavailable)
+
+
+# --- what a database cannot store (issue 10, item 14) ------------------------------------------
+
+
+def test_a_nul_character_is_stored_without_it_and_the_store_keeps_working(store: GapStore) -> None:
+    assert store.add(gap("wedding\x00 money", context="an\x00swer"))
+    assert store.add(gap("second question"))
+    by_text = {r.text: r for r in store.list()}
+    assert set(by_text) == {"wedding money", "second question"}
+    assert by_text["wedding money"].context == "answer"
+    assert not store.spool.pending()
+
+
+def _refuse(poison: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the database driver refuse one record the way psycopg2 refuses a NUL (ValueError)."""
+    row = GapRecord.row
+
+    def refusing(self: GapRecord) -> dict:
+        if self.uid == poison:
+            raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+        return row(self)
+
+    monkeypatch.setattr(GapRecord, "row", refusing)
+
+
+def test_a_refused_record_goes_to_the_dead_letters_and_never_blocks_the_others(
+    store: GapStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, poison, last = gap("first"), gap("poison"), gap("last")
+    for record in (first, poison, last):
+        store.spool.append(record)
+    _refuse(poison.uid, monkeypatch)
+    assert store.replay() == 2
+    assert sorted(r.text for r in store.list()) == ["first", "last"]
+    assert not store.spool.pending()  # nothing left to fail again on every replay
+    dead = store.spool.path.with_suffix(".dead").read_text("utf-8")
+    assert poison.uid in dead and first.uid not in dead
+    # written directly, the refused record is not spooled either
+    again = gap("poison again")
+    _refuse(again.uid, monkeypatch)
+    assert store.add(again) is False
+    assert not store.spool.pending()
+    assert again.uid in store.spool.path.with_suffix(".dead").read_text("utf-8")

@@ -93,11 +93,22 @@ class GapRecord:
         return cls(**values)
 
     def row(self) -> dict[str, Any]:
-        """The column values to insert (``id`` is left to the database)."""
+        """The column values to insert (``id`` is left to the database), without what no
+        database can store (a NUL character: PostgreSQL refuses any text holding one)."""
         data = asdict(replace(self, intents=()))
         data.pop("id")
         data["intents"] = [dict(i) for i in self.intents]
-        return data
+        return _storable(data)
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 metadata = sa.MetaData()

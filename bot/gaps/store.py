@@ -9,7 +9,9 @@ sessions (:mod:`bot.web.sessions`, table ``staff_sessions``), through :attr:`Gap
 A write that fails (database down, disk full, schema missing) never raises: the record is appended
 to the spool file (``GAPS_SPOOL_FILE``, default ``var/gaps-spool.jsonl``, one JSON record per line)
 and the spool is replayed after the next successful write and at start-up. Records carry a unique
-``uid``, so a replay never inserts a record twice. The spool holds masked records only.
+``uid``, so a replay never inserts a record twice. The spool holds masked records only. A record
+the database refuses for what it holds (not because it is down) goes to the dead-letter file beside
+the spool (``….dead``), logged without its text, and never blocks the records after it.
 """
 
 from __future__ import annotations
@@ -112,6 +114,14 @@ class GapFilters:
         return clauses
 
 
+def transient(exc: BaseException) -> bool:
+    """Whether a write failed because the database is away (retry later) rather than because it
+    refuses the record (a retry would fail the same way)."""
+    return isinstance(
+        exc, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError, OSError)
+    )
+
+
 class Spool:
     """An append-only JSON-lines file of records waiting for the database, safe across processes."""
 
@@ -161,6 +171,24 @@ class Spool:
                 with open(self.path.with_suffix(".bad"), "a", encoding="utf-8") as bad:
                     bad.write(line + "\n")
         return records
+
+    def dead_letter(self, record: GapRecord, exc: BaseException) -> None:
+        """Keep a record the database refused beside the spool, for staff to look at (one
+        appended line: no lock needed, and the replay already holds the spool's)."""
+        log.error(
+            "gap record %s refused by the database (%s); kept in %s.dead",
+            record.uid,
+            type(exc).__name__,
+            self.path,
+        )
+        line = json.dumps(record.to_json(), ensure_ascii=False) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        fd = os.open(self.path.with_suffix(".dead"), flags, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
 
     def clear(self) -> None:
         """Empty the spool (call with the lock held)."""
@@ -244,7 +272,10 @@ class GapStore:
             try:
                 self.ensure_schema()
                 self._insert([record])
-            except (SQLAlchemyError, OSError) as exc:
+            except Exception as exc:
+                if not transient(exc):
+                    self.spool.dead_letter(record, exc)
+                    return False
                 log.warning("gap store unavailable (%s); record spooled", type(exc).__name__)
                 self.spool.append(record)
                 return False
@@ -258,7 +289,12 @@ class GapStore:
             records = self.spool.read()
             if not records:
                 return 0
-            inserted = self._insert(records)
+            try:
+                inserted = self._insert(records)
+            except Exception as exc:
+                if transient(exc):
+                    raise
+                inserted = self._insert_one_by_one(records)
             self.spool.clear()
         log.info("replayed %d spooled gap records (%d new)", len(records), inserted)
         return inserted
@@ -266,8 +302,20 @@ class GapStore:
     def _replay_quietly(self) -> None:
         try:
             self.replay()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             log.warning("spool replay failed (%s); will retry", type(exc).__name__)
+
+    def _insert_one_by_one(self, records: Sequence[GapRecord]) -> int:
+        """Insert each record alone: one the database refuses goes to the dead letters."""
+        inserted = 0
+        for record in records:
+            try:
+                inserted += self._insert([record])
+            except Exception as exc:
+                if transient(exc):
+                    raise
+                self.spool.dead_letter(record, exc)
+        return inserted
 
     def _insert(self, records: Sequence[GapRecord]) -> int:
         """Insert the records whose uid is not stored yet, in one transaction."""

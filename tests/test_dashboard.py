@@ -4,8 +4,10 @@ filters, clusters, bulk status, exports, and the bearer-token API."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -27,6 +29,7 @@ from bot.web.app import create_app
 from bot.web.auth import hash_password, verify_password
 from bot.web.settings import WebSettings
 from bot.web.staff import DASHBOARD_KEY, StaffSettings
+from bot.web.staff.settings import proxies
 from bot.web.staff_db import staff_login_failures, staff_sessions
 from bot.web.throttle import LoginThrottle, ThrottleUnavailable
 from tests.gaps_support import gap
@@ -57,13 +60,23 @@ async def csrf_of(client: TestClient, path: str) -> str:
     return match.group(1)
 
 
-async def log_in(client: TestClient, user: str = "staff", password: str = PASSWORD):
+async def log_in(
+    client: TestClient, user: str = "staff", password: str = PASSWORD, via: str | None = None
+):
+    """Log in (``via``: the client address a proxy puts in X-Forwarded-For)."""
     token = await csrf_of(client, "/staff/login")
+    headers = {"X-Forwarded-For": via} if via else {}
     return await client.post(
         "/staff/login",
         data={"csrf": token, "user": user, "password": password},
         allow_redirects=False,
+        headers=headers,
     )
+
+
+def test_password_hashes_use_scrypt_with_n_of_at_least_2_to_the_17() -> None:
+    scheme, n, r, p, *_ = hash_password("s3cret-password").split(":")
+    assert (scheme, int(n) >= 2**17, int(r), int(p)) == ("scrypt", True, 8, 1)
 
 
 def test_password_hash_round_trip() -> None:
@@ -400,7 +413,7 @@ async def test_a_failure_that_cannot_be_recorded_refuses_the_log_in_with_503(
     def unavailable(*keys: str) -> None:
         raise ThrottleUnavailable("OperationalError")
 
-    client.server.app[DASHBOARD_KEY].throttle.failed = unavailable  # type: ignore[method-assign]
+    client.server.app[DASHBOARD_KEY].throttle.attempt = unavailable  # type: ignore[method-assign]
     response = await log_in(client, password="wrong password")
     assert response.status == 503
     assert "The database is unavailable" in await response.text()
@@ -411,7 +424,7 @@ async def test_the_throttle_queries_the_database_off_the_event_loop(
 ) -> None:
     throttle = client.server.app[DASHBOARD_KEY].throttle
     threads: list[int] = []
-    for name in ("retry_after", "failed", "succeeded"):
+    for name in ("attempt", "succeeded"):
         method = getattr(throttle, name)
 
         def recorded(*keys: str, _method=method) -> object:
@@ -421,7 +434,7 @@ async def test_the_throttle_queries_the_database_off_the_event_loop(
         setattr(throttle, name, recorded)
     assert (await log_in(client, password="wrong password")).status == 401
     assert (await log_in(client)).status == 303
-    assert len(threads) == 4  # check + failure, check + success
+    assert len(threads) == 3  # attempt (wrong), attempt + success
     assert threading.get_ident() not in threads
 
 
@@ -699,3 +712,40 @@ async def test_a_filter_up_to_the_last_day_there_is_lists_everything_not_500(
         assert page.status == 200 and "wedding money" in await page.text()
     api = await client.get("/api/gaps?to=9999-12-31", headers={"Authorization": f"Bearer {TOKEN}"})
     assert api.status == 200 and len(await api.json()) == 1
+
+
+async def test_concurrent_wrong_passwords_cannot_all_pass_the_check(client: TestClient) -> None:
+    tokens = [await csrf_of(client, "/staff/login")] * 12  # one form, sent twelve times at once
+
+    async def wrong(token: str) -> int:
+        form = {"csrf": token, "user": "staff", "password": "wrong password"}
+        response = await client.post("/staff/login", data=form, allow_redirects=False)
+        return response.status
+
+    statuses = await asyncio.gather(*(wrong(t) for t in tokens))
+    assert statuses.count(401) == 5 and statuses.count(429) == 7
+
+
+async def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
+    sqlite_store: GapStore,
+) -> None:
+    behind_proxy = dataclasses.replace(STAFF, trusted_proxies=proxies("127.0.0.1"))
+    app = create_app(WebSettings(), sqlite_store, behind_proxy)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as proxied:
+        for _ in range(5):
+            wrong = await log_in(proxied, "mallory", "guess", via="203.0.113.9, 127.0.0.1")
+            assert wrong.status == 401
+        assert (await log_in(proxied, via="203.0.113.9")).status == 429  # that client
+        assert (await log_in(proxied, via="198.51.100.4")).status == 303  # another one
+    async with TestClient(TestServer(staff_app(sqlite_store), host="127.0.0.1")) as direct:
+        for _ in range(5):
+            assert (await log_in(direct, "eve", "guess", via="203.0.113.10")).status == 401
+        # no trusted proxy: the header is the client's own words, and the peer is throttled
+        assert (await log_in(direct, via="198.51.100.5")).status == 429
+
+
+def test_trusted_proxies_come_from_the_environment_and_refuse_nonsense() -> None:
+    settings = StaffSettings.from_env({"TRUSTED_PROXIES": "10.0.0.0/8, ::1"})
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "::1/128"]
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        StaffSettings.from_env({"TRUSTED_PROXIES": "proxy.local"})

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,13 @@ from bot.gaps.model import GapRecord, metadata
 from bot.gaps.store import GapFilters, GapStore, alembic_config
 from bot.web.sessions import Sessions, SessionsUnavailable
 from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, staff_sessions
-from bot.web.throttle import FAILURE_WINDOW_S, LoginThrottle, ThrottleUnavailable
+from bot.web.throttle import (
+    FAILURE_WINDOW_S,
+    MAX_FAILURES,
+    USER_DELAY_CAP_S,
+    LoginThrottle,
+    ThrottleUnavailable,
+)
 from tests.factories import tracker
 from tests.fakes.tcp import Proxy
 from tests.gaps_support import TEST_KEY, PostgresSchema, gap, postgres_url
@@ -477,20 +484,45 @@ def test_failures_count_per_address_and_per_user_name(database: Callable[[], Gap
     assert throttle.retry_after("ip:198.51.100.2", "user:someone-else") == 0
 
 
-def test_the_window_slides_with_the_clock(database: Callable[[], GapStore]) -> None:
+def test_the_window_of_an_address_slides_with_the_clock(database: Callable[[], GapStore]) -> None:
     clock = Clock()
     throttle = LoginThrottle(database(), SECRET, clock=clock)
+    ip = "ip:203.0.113.7"
     for _ in range(5):  # one failure a minute, at 0, 1, 2, 3 and 4 minutes
-        throttle.failed("user:staff")
+        throttle.failed(ip)
         clock.advance(60)
     clock.advance(-60)
-    assert throttle.retry_after("user:staff") == FAILURE_WINDOW_S - 4 * 60
+    assert throttle.retry_after(ip) == FAILURE_WINDOW_S - 4 * 60
     clock.advance(FAILURE_WINDOW_S - 4 * 60 - 1)
-    assert throttle.retry_after("user:staff") == 1
+    assert throttle.retry_after(ip) == 1
     clock.advance(1)  # the failure at minute 0 has left the window: four remain
-    assert throttle.retry_after("user:staff") == 0
-    throttle.failed("user:staff")  # five again; the one at minute 1 leaves first
-    assert throttle.retry_after("user:staff") == 60
+    assert throttle.retry_after(ip) == 0
+    throttle.failed(ip)  # five again; the one at minute 1 leaves first
+    assert throttle.retry_after(ip) == 60
+
+
+def test_a_user_name_is_slowed_down_with_doubling_delays_never_locked(
+    database: Callable[[], GapStore],
+) -> None:
+    clock = Clock()
+    throttle = LoginThrottle(database(), SECRET, clock=clock)
+    waits = []
+    for n in range(12):  # someone guessing the known user name from twelve addresses
+        assert throttle.attempt(f"ip:198.51.100.{n}", "user:staff") == 0
+        waits.append(throttle.retry_after("ip:192.0.2.99", "user:staff"))
+        clock.advance(waits[-1])
+    assert waits[:4] == [0, 0, 0, 0] and waits[4:9] == [1, 2, 4, 8, 16]
+    assert max(waits) == USER_DELAY_CAP_S  # the real user, from another address, waits a minute
+    assert throttle.attempt("ip:192.0.2.99", "user:staff") == 0
+
+
+def test_concurrent_attempts_cannot_all_pass_the_check_before_one_is_counted(
+    database: Callable[[], GapStore],
+) -> None:
+    throttle = LoginThrottle(database(), SECRET, clock=Clock())
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        waits = list(pool.map(lambda _: throttle.attempt("ip:203.0.113.7"), range(20)))
+    assert waits.count(0) == MAX_FAILURES
 
 
 def test_a_success_clears_the_failures_of_the_address_and_the_user_name(

@@ -16,7 +16,8 @@ import hmac
 import secrets
 import sys
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1  # 128 MiB and a few tenths of a second per check
+SCRYPT_MAXMEM = 256 * 1024 * 1024
 
 
 def _b64(data: bytes) -> str:
@@ -36,7 +37,13 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
         raise ValueError("the password must not be empty")
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+        password.encode("utf-8"),
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        dklen=32,
+        maxmem=SCRYPT_MAXMEM,
     )
     return f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}:{_b64(salt)}:{_b64(digest)}"
 
@@ -54,7 +61,7 @@ def verify_password(password: str, encoded: str) -> bool:
             r=int(r),
             p=int(p),
             dklen=len(_unb64(expected)),
-            maxmem=64 * 1024 * 1024,
+            maxmem=SCRYPT_MAXMEM,
         )
     except (ValueError, TypeError):
         return False

@@ -1,9 +1,17 @@
 """The dashboard's log-in throttle, kept in the gap store's database (``staff_login_failures``).
 
 Wrong passwords are counted per key — the client's address (``ip:…``) and the user name typed
-(``user:…``) — in a sliding window: once either key has :data:`MAX_FAILURES` failures within
-:data:`FAILURE_WINDOW_S`, log-in is refused (even with the right password) until enough of them
-have left the window. A successful log-in clears the failures of both its keys. The counts live in
+(``user:…``) — in a sliding window. Once an address has :data:`MAX_FAILURES` failures within
+:data:`FAILURE_WINDOW_S`, log-in from it is refused (even with the right password) until enough of
+them have left the window. A user name is never locked: over the limit, each further try waits a
+delay that doubles with each failure, at most :data:`USER_DELAY_CAP_S`, so that someone guessing
+the known user name from elsewhere slows the real user down by a minute at most instead of
+locking them out. A successful log-in clears the failures of both its keys.
+
+:meth:`LoginThrottle.attempt` checks and counts in one transaction that holds a lock on its keys
+(PostgreSQL advisory locks; SQLite's write lock), so concurrent wrong passwords cannot all pass
+the check before one of them is counted: each attempt is counted as a failure before the password
+is checked, and a success clears it. The counts live in
 the database, so every web process on it applies one shared limit and a restart does not reset it.
 
 A key is personal data (an address, a name): the table keeps only its HMAC-SHA-256 (hex) under a
@@ -32,6 +40,7 @@ from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, tra
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 15 * 60
+USER_DELAY_CAP_S = 60.0
 PURGE_EVERY = dt.timedelta(minutes=10)
 
 _failures = staff_login_failures.c
@@ -76,24 +85,54 @@ class LoginThrottle:
     def retry_after(self, *keys: str) -> float:
         """Seconds until a log-in may be tried again for these keys (0 if allowed now)."""
         now = self.clock()
-        since = now - self.window
-        wait = dt.timedelta(0)
         with transaction(self.store, ThrottleUnavailable) as conn:
             if self._next_purge is None or now >= self._next_purge:
                 self._purge(conn, now)
-            for key in keys:
-                # The oldest of the newest ``max_failures`` failures: once it has left the window,
-                # fewer than ``max_failures`` remain in it.
-                blocking = conn.scalar(
-                    sa.select(_failures.failed_at)
-                    .where(_failures.key_hash == self._hash(key), _failures.failed_at > since)
-                    .order_by(_failures.failed_at.desc())
-                    .limit(1)
-                    .offset(self.max_failures - 1)
+            return self._wait(conn, keys, now)
+
+    def attempt(self, *keys: str) -> float:
+        """Check and count one log-in attempt atomically: 0 when it may go on (it is counted as a
+        failure until :meth:`succeeded` clears it), else the seconds to wait (not counted)."""
+        now = self.clock()
+        with transaction(self.store, ThrottleUnavailable) as conn:
+            self._lock(conn, keys)
+            self._purge(conn, now)  # a write first: SQLite holds its write lock from here
+            wait = self._wait(conn, keys, now)
+            if wait == 0 and keys:
+                conn.execute(
+                    sa.insert(staff_login_failures),
+                    [{"key_hash": self._hash(key), "failed_at": now} for key in keys],
                 )
-                if blocking is not None:
-                    wait = max(wait, blocking + self.window - now)
-        return wait.total_seconds()
+        return wait
+
+    def _lock(self, conn: Connection, keys: tuple[str, ...]) -> None:
+        if conn.dialect.name != "postgresql":
+            return
+        for key in sorted(self._hash(k) for k in keys):  # one order: no deadlock
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+
+    def _wait(self, conn: Connection, keys: tuple[str, ...], now: dt.datetime) -> float:
+        since = now - self.window
+        wait = 0.0
+        for key in keys:
+            recent = conn.scalars(
+                sa.select(_failures.failed_at)
+                .where(_failures.key_hash == self._hash(key), _failures.failed_at > since)
+                .order_by(_failures.failed_at.desc())
+            ).all()
+            if len(recent) < self.max_failures:
+                continue
+            if key.startswith("user:"):
+                # a user name is slowed down, never locked: 1 s, 2 s, 4 s ... up to the cap
+                over = len(recent) - self.max_failures
+                delay = min(USER_DELAY_CAP_S, 2.0**over)
+                wait = max(wait, (recent[0] + dt.timedelta(seconds=delay) - now).total_seconds())
+            else:
+                # the oldest of the newest ``max_failures`` failures: once it has left the
+                # window, fewer than ``max_failures`` remain in it
+                blocking = recent[self.max_failures - 1]
+                wait = max(wait, (blocking + self.window - now).total_seconds())
+        return max(wait, 0.0)
 
     def failed(self, *keys: str) -> None:
         """Count one wrong password for each key (and delete the failures outside the window)."""

@@ -5,6 +5,7 @@ text is hostile), running the store's blocking calls off the event loop, the log
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -102,7 +103,25 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 
 
 def client(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the right-most
+    ``X-Forwarded-For`` address that is not a trusted proxy (what the first proxy saw)."""
+    remote = request.remote or "unknown"
+    trusted = dashboard(request).settings.trusted_proxies
+    if not _within(remote, trusted):
+        return remote
+    hops = [h.strip() for v in request.headers.getall("X-Forwarded-For", []) for h in v.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _within(hop, trusted):
+            return hop
+    return remote
+
+
+def _within(address: str, networks: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def field(form: Mapping[str, Any], name: str) -> str:

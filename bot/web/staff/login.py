@@ -61,7 +61,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     user = field(form, "user").strip()[:100]
     keys = (f"ip:{client(request)}", f"user:{user.lower()}")
     try:
-        wait = await in_thread(dash.throttle.retry_after, *keys)
+        # counted as a failure until the password proves right
+        wait = await in_thread(dash.throttle.attempt, *keys)
         if wait > 0:
             log.warning("staff login throttled for %s", client(request))
             minutes = max(1, int(wait // 60) + 1)
@@ -70,7 +71,6 @@ async def login(request: web.Request) -> web.StreamResponse:
         user_ok = hmac.compare_digest(user.encode(), dash.settings.user.encode())
         password_ok = await in_thread(auth.verify_password, password, dash.settings.password_hash)
         if not (user_ok and password_ok):
-            await in_thread(dash.throttle.failed, *keys)
             log.warning("staff login failed from %s", client(request))
             return login_form(request, MSG_WRONG, 401)
         await in_thread(dash.throttle.succeeded, *keys)

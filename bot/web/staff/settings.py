@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,8 @@ class StaffSettings:
     api_token: str = ""
     session_hours: float = 8.0
     secure_cookie: bool = False
+    # the reverse proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDRs)
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -39,4 +44,18 @@ class StaffSettings:
             session_hours=session_hours,
             secure_cookie=env.get("DASHBOARD_SECURE_COOKIE", "").strip().lower()
             in {"1", "true", "yes"},
+            trusted_proxies=proxies(env.get("TRUSTED_PROXIES", "")),
         )
+
+
+def proxies(raw: str) -> tuple[Network, ...]:
+    """``TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8, ::1``)."""
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an address or network") from None
+    return tuple(out)

@@ -193,4 +193,4 @@ def test_endpoints_yml_expands_environment_variables(monkeypatch: pytest.MonkeyP
     tracker = read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store")
     assert actions is not None and actions.url == "http://127.0.0.1:5055/webhook"
     assert tracker is not None and tracker.url == "sqlite:////tmp/tracker.db"
-    assert tracker.type == "SQL"
+    assert tracker.type == "bot.channels.tracker_store.MaskedSQLTrackerStore"

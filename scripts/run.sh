@@ -29,9 +29,16 @@ wait_for() {  # url, name, seconds, pid
   exit 1
 }
 
+# Each start keeps the last logs as *.log.1 ... *.log.5 (older ones are deleted).
+scripts/rotate_logs.sh var/log 5
+
 # Gap store (knowledge gaps): schema migrations and spool replay; the bot runs even if it fails.
 .venv/bin/python -m bot.gaps migrate >var/log/gaps.log 2>&1 \
   || echo "gap store not ready (see var/log/gaps.log); unanswered questions are spooled" >&2
+# Retention: conversations older than TRACKER_RETENTION_DAYS, gap records older than
+# GAPS_RETENTION_DAYS are deleted.
+.venv/bin/python -m bot.gaps purge >>var/log/gaps.log 2>&1 \
+  || echo "retention purge failed (see var/log/gaps.log)" >&2
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 PIDS+=($!)

@@ -1,29 +1,50 @@
-"""Gap store administration: ``python -m bot.gaps migrate`` applies the migrations and replays
-the spool (run at start-up by ``make run``)."""
+"""Gap store administration, run at start-up by ``make run``: ``python -m bot.gaps migrate``
+applies the migrations and replays the spool; ``python -m bot.gaps purge`` deletes the
+conversations and gap records older than their retention (:mod:`bot.gaps.retention`)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.gaps.retention import Retention, purge_gaps, purge_tracker
 from bot.gaps.store import GapStore
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.gaps", description=__doc__)
-    parser.add_argument("command", choices=["migrate"])
-    parser.parse_args(argv)
+    parser.add_argument("command", choices=["migrate", "purge"])
+    command = parser.parse_args(argv).command
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     store = GapStore.from_env()
+    if command == "purge":
+        return purge(store)
     try:
         store.migrate()
     except SQLAlchemyError as exc:
         print(f"gap store: migration failed ({type(exc).__name__}); is DATABASE_URL right?")
         return 1
     print(f"gap store ready ({store.engine.url.render_as_string(hide_password=True)})")
+    return 0
+
+
+def purge(store: GapStore) -> int:
+    retention = Retention.from_env(os.environ)
+    try:
+        gap_count = purge_gaps(store, retention.gaps_days)
+        tracker_url = os.environ.get("TRACKER_DB_URL", "").strip()
+        events = purge_tracker(tracker_url, retention.tracker_days) if tracker_url else 0
+    except SQLAlchemyError as exc:
+        print(f"purge failed ({type(exc).__name__}); nothing is lost, it runs again next time")
+        return 1
+    print(
+        f"purged {events} tracker event(s) older than {retention.tracker_days} days and "
+        f"{gap_count} gap record(s) older than {retention.gaps_days} days"
+    )
     return 0
 
 

@@ -61,12 +61,12 @@ def test_every_event_of_every_entry_is_parsed_and_echoes_deliveries_reads_ignore
     events = parse_events(body)
 
     assert [(e.sender, e.text) for e in events] == [
-        ("a", "hello"),
-        ("b", "/pension"),
-        ("c", None),
-        ("d", "/greet"),
+        ("messenger:a", "hello"),
+        ("messenger:b", "/pension"),
+        ("messenger:c", None),
+        ("messenger:d", "/greet"),
     ]
-    assert events[0] == Incoming("a", "m1", "hello", visible_text="hello")
+    assert events[0] == Incoming("messenger:a", "m1", "hello", visible_text="hello")
     assert events[1].visible_text == "Pension"
     assert all(e.key for e in events)
 
@@ -81,7 +81,7 @@ def test_malformed_events_are_skipped_not_crashed_on() -> None:
             {"messaging": [{"sender": {"id": "x"}, "message": "not a dict"}]},
         ],
     }
-    assert parse_events(body) == [Incoming("x", None, None)]
+    assert parse_events(body) == [Incoming("messenger:x", None, None)]
 
 
 def test_ten_thousand_character_message_is_cut_for_the_bot() -> None:

@@ -50,10 +50,15 @@ async def bot(botapi: FakeBotAPI) -> AsyncIterator[Bot]:
 # --- classification ----------------------------------------------------------------------------
 
 
-def test_private_text_goes_to_the_bot_as_is_with_the_chat_as_sender() -> None:
+def test_private_text_goes_to_the_bot_as_is_with_the_chat_bound_to_telegram_as_sender() -> None:
     event = _classify(p.update(p.tg_message(p.private_chat(5), p.user(5), "hello")))
     assert event is not None
-    assert (event.sender, event.chat_id, event.text, event.reply_to) == ("5", 5, "hello", None)
+    assert (event.sender, event.chat_id, event.text, event.reply_to) == (
+        "telegram:5",
+        5,
+        "hello",
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,9 +106,9 @@ def test_group_mention_command_and_reply_are_answered_per_chat_and_user() -> Non
     ]
 
     assert [(e.sender, e.text) for e in events if e] == [
-        ("-100123:11", "how much is maternity pay?"),
-        ("-100123:11", "/help"),
-        ("-100123:12", "and pension?"),
+        ("telegram:-100123:11", "how much is maternity pay?"),
+        ("telegram:-100123:11", "/help"),
+        ("telegram:-100123:12", "and pension?"),
     ]
     assert events[0] is not None and events[0].reply_to == mention["message_id"]
 

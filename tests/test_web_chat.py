@@ -138,7 +138,7 @@ async def test_message_is_forwarded_with_same_sender_and_text_and_rasa_reply_ret
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert await resp.json() == RASA_REPLY
-    assert rasa.received == [{"sender": "user-1", "message": text}]
+    assert rasa.received == [{"sender": "web:user-1", "message": text}]
 
 
 async def test_message_of_exactly_the_maximum_length_is_accepted(
@@ -249,7 +249,16 @@ async def test_uuid_sender_from_the_browser_is_accepted(client: TestClient, rasa
     sender = "3f2b8c1e-9d4a-4f6b-8e2a-1c5d7e9f0a1b"
     resp = await client.post(API, json={"sender": sender, "message": "hi"})
     assert resp.status == 200
-    assert rasa.received[0]["sender"] == sender
+    assert rasa.received[0]["sender"] == f"web:{sender}"
+
+
+@pytest.mark.parametrize("forged", ["telegram:123456", "messenger:998877", "web:x", "a:b"])
+async def test_the_web_chat_cannot_post_into_another_channels_conversation(
+    client: TestClient, rasa: FakeRasa, forged: str
+) -> None:
+    resp = await client.post(API, json={"sender": forged, "message": "my pension?"})
+    assert resp.status == 400
+    assert rasa.received == []  # a web id can never be a Telegram or Messenger conversation
 
 
 async def test_get_on_the_api_is_405_json(client: TestClient) -> None:

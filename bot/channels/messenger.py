@@ -44,6 +44,7 @@ from bot.channels.common import (
 from bot.channels.settings import MessengerSettings
 from bot.channels.store import ChannelStore
 from bot.channels.webhook import MAX_BODY_BYTES, OnNewMessage, WebhookInput
+from bot.conversations import MESSENGER, conversation_id, platform_id
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def parse_event(event: dict[str, Any]) -> Incoming | None:
     sender = _as_dict(event.get("sender")).get("id")
     if sender is None or isinstance(sender, (dict, list)):
         return None
-    sender = str(sender)
+    sender = conversation_id(MESSENGER, sender)  # bound to the channel (bot.conversations)
     if "message" in event:
         message = _as_dict(event["message"])
         if message.get("is_echo"):
@@ -256,7 +257,8 @@ class MessengerOutput(OutputChannel):
         self._log_key = log_key
 
     async def _send(self, recipient_id: str, body: dict[str, Any]) -> SendResult:
-        result = await self.client.post("me/messages", {"recipient": {"id": recipient_id}, **body})
+        psid = platform_id(recipient_id, MESSENGER)
+        result = await self.client.post("me/messages", {"recipient": {"id": psid}, **body})
         if not result.ok:
             logger.error(
                 "messenger send failed: sender=%s status=%s attempts=%s %s",

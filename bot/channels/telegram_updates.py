@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
 
 from bot.channels.common import clip_input
+from bot.conversations import TELEGRAM, conversation_id
 from bot.language import LANGUAGES
 
 # Commands -> Rasa intent payloads. /start greets; /menu and /help show the topics.
@@ -58,10 +59,11 @@ def secret_is_valid(expected: str, header: str | None) -> bool:
 
 
 def sender_id(chat: Chat, user: User | None) -> str:
-    """Private chats: the chat. Groups: chat and user, so colleagues don't share a conversation."""
+    """Private chats: the chat. Groups: chat and user, so colleagues don't share a conversation.
+    Either bound to the channel (``telegram:…``, :mod:`bot.conversations`)."""
     if chat.type in _GROUPS and user is not None:
-        return f"{chat.id}:{user.id}"
-    return str(chat.id)
+        return conversation_id(TELEGRAM, chat.id, user.id)
+    return conversation_id(TELEGRAM, chat.id)
 
 
 def _command(message: Message, bot_username: str) -> tuple[str, str] | None:

@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.conversations import WEB, conversation_id
 from bot.gaps.store import GapStore
 from bot.web import staff as staff_dashboard
 from bot.web.rate_limit import RateLimiter
@@ -230,7 +231,10 @@ async def _ask_rasa(app: web.Application, sender: str, message: str) -> list[Any
     """Send one user message to Rasa's REST channel and return its list of bot messages."""
     url = f"{app[SETTINGS_KEY].rasa_url}/webhooks/rest/webhook"
     try:
-        async with app[SESSION_KEY].post(url, json={"sender": sender, "message": message}) as resp:
+        conversation = conversation_id(WEB, sender)  # bound to the channel: see bot.conversations
+        async with app[SESSION_KEY].post(
+            url, json={"sender": conversation, "message": message}
+        ) as resp:
             if resp.status != 200:
                 raise RasaUnavailable(f"status-{resp.status}")
             body = await resp.read()

@@ -24,30 +24,27 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.eligibility.rules import Figure, MissingRule, RuleBook
 from bot.eligibility.text_format import fmt_number
 from bot.language import Lang
+from bot.numbers.lexicon import MONTH_NAMES
 
 ALIASES = {"hotline": "general.hotline"}
 _PLAIN_UNITS = frozenset({"phone", "form", "year"})  # written as they are: 1286, 1.01, 2017
+
+
+# month names as the texts write them: English "Oct", Khmer "តុលា" (the number reader's words)
+def _month_names(keep: Callable[[str], bool]) -> tuple[str, ...]:
+    words = MONTH_NAMES.items()
+    return tuple(next(w for w, m in words if m == n and keep(w)) for n in range(1, 13))
+
+
 _MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "km": (
-        "មករា",
-        "កុម្ភៈ",
-        "មីនា",
-        "មេសា",
-        "ឧសភា",
-        "មិថុនា",
-        "កក្កដា",
-        "សីហា",
-        "កញ្ញា",
-        "តុលា",
-        "វិច្ឆិកា",
-        "ធ្នូ",
-    ),
+    "en": tuple(w.title() for w in _month_names(lambda w: w.isascii() and len(w) == 3)),
+    "km": _month_names(lambda w: not w.isascii()),
 }
 _PARTS = ("date", "day", "month", "year", "next", "next_date", "khmer")
 _TO_KHMER = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
@@ -92,7 +89,9 @@ def _following(book: RuleBook, figure: Figure) -> Figure:
     return later[0]
 
 
-def _value_text(figure: Figure) -> str:
+def value_text(figure: Figure) -> str:
+    """A figure's value as the texts write it: ``70``, ``1,200,000``; a phone, form or year
+    plain."""
     if figure.unit in _PLAIN_UNITS:
         return str(figure.value.normalize()) if figure.unit == "form" else str(int(figure.value))
     return fmt_number(figure.value)
@@ -176,14 +175,14 @@ def render(
             raise FigureError(f"unknown placeholder '{{{inner}}}'")
         figure = _period(book, ref, int(period)) if period else _figure(book, ref, day)
         if not part:
-            return _value_text(figure)
+            return value_text(figure)
         if part not in _PARTS:
             raise FigureError(f"'{part}' in '{{{inner}}}' is not one of {', '.join(_PARTS)}")
         if part == "khmer":
-            return _value_text(figure).translate(_TO_KHMER)
+            return value_text(figure).translate(_TO_KHMER)
         if part.startswith("next"):
             figure = _following(book, figure)
-            return _value_text(figure) if part == "next" else _date_part(figure, "date", lang)
+            return value_text(figure) if part == "next" else _date_part(figure, "date", lang)
         return _date_part(figure, part, lang)
 
     rendered = PLACEHOLDER.sub(fill, text)

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from bot.eligibility.rules import DEFAULT_DIR, RuleBook, get_rules
 from bot.eligibility.text_format import fmt_number
 from bot.eligibility.texts import DEFAULT_FILE, Texts, get_texts
+from bot.figures import value_text
 
 
 class ConfigError(ValueError):
@@ -51,7 +52,7 @@ class EligibilityConfig:
         return self.rules().get("general.usd_riel_rate", on).value
 
     def hotline(self) -> str:
-        return str(int(self.rules().get("general.hotline", self.today()).value))
+        return value_text(self.rules().get("general.hotline", self.today()))
 
     def params(self, scheme: str | None = None) -> dict[str, str]:
         """Figures some questions and explanations mention, from the rules in force today;

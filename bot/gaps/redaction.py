@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 
 from bot.language import khmer_digits_to_ascii, strip_zero_width
+from bot.numbers.lexicon import MONTH_NAMES
 
 PHONE = "<PHONE>"
 EMAIL = "<EMAIL>"
@@ -114,11 +115,7 @@ _ROLES_KM = (
     "មេ",
     "ឈ្មោះ",
 )
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-    r"|មករា|កុម្ភៈ|មីនា|មេសា|ឧសភា|មិថុនា|កក្កដា|សីហា|កញ្ញា|តុលា|វិច្ឆិកា|ធ្នូ"
-)
+_MONTHS = "|".join(re.escape(w) for w in sorted(MONTH_NAMES, key=len, reverse=True))
 # a day, a month and a year in any order people write them (digits, month names, ខែ/ឆ្នាំ/ទី)
 _DATE_PART = rf"(?:\d{{1,4}}|{_MONTHS})"
 _DATE_GLUE = r"(?:\s*(?:ខែ|ឆ្នាំ|ទី)?\s*[\-/.,]?\s*(?:ខែ|ឆ្នាំ|ទី)?\s*)"

@@ -122,6 +122,15 @@ def assert_nothing_ran(driver: webdriver.Chrome) -> None:
     assert driver.find_elements(By.CSS_SELECTOR, "main script, main img") == []
 
 
+def test_the_browser_has_a_khmer_font_so_screenshots_show_khmer_not_boxes() -> None:
+    import subprocess
+
+    listed = subprocess.run(
+        ["fc-list", ":lang=km", "family"], capture_output=True, text=True, check=True
+    ).stdout
+    assert listed.strip(), "no Khmer font: scripts/ci_services.sh installs fonts-khmeros"
+
+
 def test_staff_review_a_cluster_in_a_real_browser(
     browser: webdriver.Chrome,
     sqlite_store: GapStore,
@@ -138,7 +147,9 @@ def test_staff_review_a_cluster_in_a_real_browser(
         sqlite_store.add(
             gap(text, language=lang, days_ago=days, intents=intents, context=SCRIPT_PAYLOAD)
         )
-    staff = StaffSettings(user="staff", password_hash=hash_password(PASSWORD), api_token="t")
+    staff = StaffSettings(
+        user="staff", password_hash=hash_password(PASSWORD), api_token="t", language="en"
+    )
     with LiveServer(create_app(WebSettings(), sqlite_store, staff)) as server:
         b = browser
         b.get(f"{server.url}/staff")
@@ -175,7 +186,7 @@ def test_staff_review_a_cluster_in_a_real_browser(
         )
         assert wedding.find_element(By.CSS_SELECTOR, "td.num").text == "3"
         click_and_wait(b, wedding.find_element(By.CSS_SELECTOR, "a.open"))
-        assert "Cluster of 3 questions" in b.find_element(By.TAG_NAME, "h1").text
+        assert "Cluster of 3 question(s)" in b.find_element(By.TAG_NAME, "h1").text
         Select(b.find_element(By.ID, "bulk-status")).select_by_value("answered")
         b.find_element(By.ID, "bulk-note").send_keys("added to the FAQ")
         click_and_wait(b, b.find_element(By.ID, "bulk-apply"))
@@ -199,6 +210,16 @@ def test_staff_review_a_cluster_in_a_real_browser(
         content = csv_file.read_text("utf-8-sig")
         assert "added to the FAQ" in content and "តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ" in content
         assert "lottery" not in content
+
+        # The switch at the top: the same page in Khmer, kept for the next pages.
+        b.get(f"{server.url}/staff/clusters?status=answered")
+        click_and_wait(b, b.find_element(By.ID, "switch-language"))
+        assert b.current_url.endswith("/staff/clusters?status=answered")
+        assert b.find_element(By.TAG_NAME, "h1").text == "សំណួរស្រដៀងគ្នា"
+        assert b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "km"
+        b.save_screenshot(str(ROOT / "docs" / "dashboard-km.png"))
+        b.get(f"{server.url}/staff")
+        assert b.find_element(By.TAG_NAME, "h1").text == "ទិដ្ឋភាពទូទៅ"
     statuses = {r.text: r.status for r in sqlite_store.list()}
     assert statuses["is there a wedding allowance from nssf"] == "answered"
     assert statuses[SCRIPT_PAYLOAD] == "new"

@@ -78,7 +78,7 @@ def test_every_file_a_dockerfile_copies_exists(service: str) -> None:
         # the channels answer a sticker or apologise with knowledge texts, which hold figures
         ("rasa", ("data/lexicon", "bot", "data/knowledge", "data/schemes")),
         ("actions", ("data/knowledge", "data/schemes", "data/eligibility", "data/lexicon")),
-        ("web", ("bot", "data/knowledge", "data/schemes")),
+        ("web", ("bot", "data/knowledge", "data/schemes", "data/dashboard")),
     ],
 )
 def test_each_image_holds_the_data_its_code_reads(service: str, folders: tuple[str, ...]) -> None:

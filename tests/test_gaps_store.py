@@ -48,8 +48,8 @@ def test_migrations_create_the_gaps_and_staff_tables_at_head(
 ) -> None:
     with store.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
-    assert {"gaps", "staff_sessions", "staff_login_failures"} <= tables
-    assert _version(store) == "0004"
+    assert {"gaps", "staff_sessions", "staff_login_failures", "staff_preferences"} <= tables
+    assert _version(store) == "0005"
     store.migrate()  # idempotent
     assert store.count() == 0
 

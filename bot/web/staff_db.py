@@ -6,7 +6,8 @@ migrated on first use, and any database failure becomes one :class:`StaffDatabas
   keyed by the SHA-256 of its token, never the token;
 - :data:`staff_login_failures`: the wrong passwords the log-in throttle counts
   (:mod:`bot.web.throttle`), one row per failure and key, with a keyed hash (HMAC) of the key (a
-  client address or a user name), never the key itself.
+  client address or a user name), never the key itself;
+- :data:`staff_preferences`: each staff member's dashboard language, by user name.
 
 These calls block: the dashboard runs them in a worker thread, never on the event loop.
 """
@@ -40,6 +41,15 @@ staff_login_failures = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False),  # hex SHA-256, never the address or name
     sa.Column("failed_at", sa.DateTime, nullable=False, index=True),  # UTC
     sa.Index("ix_staff_login_failures_key_hash_failed_at", "key_hash", "failed_at"),
+)
+
+
+staff_preferences = sa.Table(
+    "staff_preferences",
+    metadata,
+    sa.Column("user_name", sa.String(100), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),  # UTC
 )
 
 

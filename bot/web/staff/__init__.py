@@ -50,6 +50,8 @@ from bot.web.staff.core import (
     in_thread,
     log,
 )
+from bot.web.staff.language import switch as switch_language
+from bot.web.staff.language import switch_before_login
 from bot.web.staff.login import login, login_page, logout
 from bot.web.staff.pages import (
     bulk,
@@ -113,6 +115,8 @@ def mount(
     r.add_get("/staff", overview)
     r.add_get("/staff/", _staff_root)
     r.add_get("/staff/login", login_page)
+    r.add_get("/staff/language", switch_before_login)
+    r.add_post("/staff/language", switch_language)
     r.add_post("/staff/login", login)
     r.add_post("/staff/logout", logout)
     r.add_get("/staff/clusters", clusters_page)

@@ -11,23 +11,19 @@ from aiohttp import web
 from bot.web import auth
 from bot.web.staff.core import (
     LOGIN_CSRF_COOKIE,
-    MSG_CSRF,
-    MSG_DB_DOWN,
     SESSION_COOKIE,
     client,
     dashboard,
     db_down,
-    field,
+    form_field,
     in_thread,
     log,
     not_configured,
     render,
     staff_only,
+    text,
 )
 from bot.web.staff_db import StaffDatabaseUnavailable
-
-MSG_WRONG = "Wrong user name or password."
-MSG_THROTTLED = "Too many wrong passwords. Please wait {minutes} minute(s) and try again."
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
@@ -56,9 +52,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not dash.settings.enabled:
         return login_form(request)
     form = await request.post()
-    if not auth.same_token(field(form, "csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-        return login_form(request, MSG_CSRF, 403)
-    user = field(form, "user").strip()[:100]
+    if not auth.same_token(form_field(form, "csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+        return login_form(request, text(request, "form_expired"), 403)
+    user = form_field(form, "user").strip()[:100]
     keys = (f"ip:{client(request)}", f"user:{user.lower()}")
     try:
         # counted as a failure until the password proves right
@@ -66,18 +62,18 @@ async def login(request: web.Request) -> web.StreamResponse:
         if wait > 0:
             log.warning("staff login throttled for %s", client(request))
             minutes = max(1, int(wait // 60) + 1)
-            return login_form(request, MSG_THROTTLED.format(minutes=minutes), 429)
-        password = field(form, "password")
+            return login_form(request, text(request, "login_throttled", minutes=minutes), 429)
+        password = form_field(form, "password")
         user_ok = hmac.compare_digest(user.encode(), dash.settings.user.encode())
         password_ok = await in_thread(auth.verify_password, password, dash.settings.password_hash)
         if not (user_ok and password_ok):
             log.warning("staff login failed from %s", client(request))
-            return login_form(request, MSG_WRONG, 401)
+            return login_form(request, text(request, "login_wrong"), 401)
         await in_thread(dash.throttle.succeeded, *keys)
         token, _ = await in_thread(dash.sessions.create, user)
     except StaffDatabaseUnavailable as exc:
         log.error("staff login impossible: database unavailable (%s)", exc)
-        return login_form(request, MSG_DB_DOWN, 503)
+        return login_form(request, text(request, "db_down"), 503)
     log.info("staff login succeeded")
     response = web.HTTPSeeOther("/staff")
     response.set_cookie(

@@ -13,7 +13,7 @@ from bot.gaps.model import OPEN_STATUSES, STATUSES
 from bot.gaps.store import TALLY_COLUMNS, GapFilters, GapStore
 from bot.web.charts import trend_chart, week_start, weekly_counts
 from bot.web.exports import INTENT_NAME, to_csv, to_nlu_yaml
-from bot.web.staff.core import dashboard, field, in_thread, log, render, staff_only
+from bot.web.staff.core import dashboard, form_field, in_thread, log, message, render, staff_only
 from bot.web.staff.filters import CHOICES, OPEN, filters_of, query_string
 
 PAGE_SIZE = 100
@@ -65,13 +65,7 @@ async def cluster_page(request: web.Request) -> web.StreamResponse:
     groups = await _clusters(dashboard(request).store, filters)
     found = next((c for c in groups if c.key == key), None)
     if found is None:
-        return render(
-            request,
-            "message.html",
-            404,
-            title="Cluster not found",
-            message="This cluster changed (its questions were reviewed). Go back to the clusters.",
-        )
+        return message(request, 404, "cluster_gone_title", "cluster_gone")
     back = "/staff/clusters" + (f"?{query_string(values)}" if query_string(values) else "")
     return render(
         request,
@@ -118,7 +112,7 @@ async def gap_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound() from None
     record = await in_thread(dashboard(request).store.get, gap_id)
     if record is None:
-        return render(request, "message.html", 404, title="Not found", message="No such question.")
+        return message(request, 404, "not_found_title", "no_such_question")
     return render(request, "gap.html", record=record, back=request.path, **CHOICES)
 
 
@@ -129,14 +123,19 @@ def safe_next(raw: str) -> str:
     return "/staff/gaps"
 
 
-def with_flash(path: str, message: str) -> str:
+FLASH_PARAMS = ("done", "done_n", "done_status")
+
+
+def with_flash(path: str, key: str, **params: str | int) -> str:
+    """``path`` with the note for the page it returns to: a text key (``done_…``) and its
+    figures, shown in the staff member's language (:func:`bot.web.staff.core.flash_of`)."""
     base = path.split("#", 1)[0]
     parts = (
-        [p for p in base.split("?", 1)[1].split("&") if not p.startswith("done=")]
+        [p for p in base.split("?", 1)[1].split("&") if p.split("=", 1)[0] not in FLASH_PARAMS]
         if "?" in base
         else []
     )
-    parts.append(urlencode({"done": message}))
+    parts.append(urlencode({"done": key, **params}))
     return base.split("?", 1)[0] + "?" + "&".join(parts)
 
 
@@ -144,14 +143,14 @@ def with_flash(path: str, message: str) -> str:
 async def bulk(request: web.Request) -> web.StreamResponse:
     form = request["form"]
     ids = sorted({int(v) for v in form.getall("ids", []) if isinstance(v, str) and v.isdigit()})
-    back = safe_next(field(form, "next"))
+    back = safe_next(form_field(form, "next"))
     store = dashboard(request).store
     if not ids:
-        raise web.HTTPSeeOther(with_flash(back, "Select at least one question."))
-    if field(form, "action") == "nlu":
-        intent = field(form, "intent").strip()
+        raise web.HTTPSeeOther(with_flash(back, "done_select_one"))
+    if form_field(form, "action") == "nlu":
+        intent = form_field(form, "intent").strip()
         if not INTENT_NAME.fullmatch(intent):
-            raise web.HTTPSeeOther(with_flash(back, "Choose an intent name (lower-case, _)."))
+            raise web.HTTPSeeOther(with_flash(back, "done_choose_intent"))
         records = await in_thread(store.list, GapFilters(ids=tuple(ids)))
         body = to_nlu_yaml(records, intent)
         return web.Response(
@@ -163,12 +162,12 @@ async def bulk(request: web.Request) -> web.StreamResponse:
                 "Cache-Control": "no-store",
             },
         )
-    status = field(form, "status")
+    status = form_field(form, "status")
     if status not in STATUSES:
-        raise web.HTTPSeeOther(with_flash(back, "Choose a status."))
-    changed = await in_thread(store.set_status, ids, status, field(form, "note"))
+        raise web.HTTPSeeOther(with_flash(back, "done_choose_status"))
+    changed = await in_thread(store.set_status, ids, status, form_field(form, "note"))
     log.info("staff set %d gap(s) to %s", changed, status)
-    raise web.HTTPSeeOther(with_flash(back, f"{changed} question(s) marked {status}."))
+    raise web.HTTPSeeOther(with_flash(back, "done_marked", done_n=changed, done_status=status))
 
 
 @staff_only

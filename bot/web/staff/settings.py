@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.language import LANGUAGES, Lang
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -21,6 +23,8 @@ class StaffSettings:
     secure_cookie: bool = False
     # the reverse proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDRs)
     trusted_proxies: tuple[Network, ...] = ()
+    # the dashboard's language for staff who have not chosen one (DASHBOARD_LANGUAGE)
+    language: Lang = "km"
 
     @property
     def enabled(self) -> bool:
@@ -37,7 +41,11 @@ class StaffSettings:
         password_hash = env.get("DASHBOARD_PASSWORD_HASH", "").strip()
         if password_hash and not password_hash.startswith("scrypt:"):
             raise ValueError("DASHBOARD_PASSWORD_HASH must come from `make staff-password`")
+        language = env.get("DASHBOARD_LANGUAGE", "").strip() or "km"
+        if language not in LANGUAGES:
+            raise ValueError(f"DASHBOARD_LANGUAGE must be km or en, got {language!r}")
         return cls(
+            language="en" if language == "en" else "km",
             user=env.get("DASHBOARD_USER", "").strip(),
             password_hash=password_hash,
             api_token=env.get("GAPS_API_TOKEN", "").strip(),

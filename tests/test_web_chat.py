@@ -19,9 +19,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web.app import STATIC_DIR, create_app
+from bot.web.chat_identity import CHAT_COOKIE
 from bot.web.settings import WebSettings
 
 API = "/chat/api/message"
+WEB_CONVERSATION = re.compile(r"web:[0-9a-f]{32}")  # the server's: bot.web.chat_identity
 KHMER = re.compile(r"[\u1780-\u17ff]")
 
 RASA_REPLY: list[dict[str, Any]] = [
@@ -129,7 +131,7 @@ def _is_bilingual(text: str) -> bool:
 # --- forwarding ---------------------------------------------------------------------------------
 
 
-async def test_message_is_forwarded_with_same_sender_and_text_and_rasa_reply_returned_unchanged(
+async def test_message_is_forwarded_with_the_servers_conversation_and_the_reply_unchanged(
     client: TestClient, rasa: FakeRasa
 ) -> None:
     text = "  តើខ្ញុំអាចទទួលប្រាក់សោធននិវត្តន៍បានទេ?\nAm I eligible?  "
@@ -138,7 +140,9 @@ async def test_message_is_forwarded_with_same_sender_and_text_and_rasa_reply_ret
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert await resp.json() == RASA_REPLY
-    assert rasa.received == [{"sender": "web:user-1", "message": text}]
+    assert [m["message"] for m in rasa.received] == [text]
+    assert WEB_CONVERSATION.fullmatch(rasa.received[0]["sender"])
+    assert "user-1" not in rasa.received[0]["sender"]  # the page's id is not the conversation
 
 
 async def test_message_of_exactly_the_maximum_length_is_accepted(
@@ -249,7 +253,36 @@ async def test_uuid_sender_from_the_browser_is_accepted(client: TestClient, rasa
     sender = "3f2b8c1e-9d4a-4f6b-8e2a-1c5d7e9f0a1b"
     resp = await client.post(API, json={"sender": sender, "message": "hi"})
     assert resp.status == 200
-    assert rasa.received[0]["sender"] == f"web:{sender}"
+    assert WEB_CONVERSATION.fullmatch(rasa.received[0]["sender"])
+
+
+async def test_the_server_issues_the_conversation_and_keeps_it_for_that_browser(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    first = await client.post(API, json={"sender": "tab-1", "message": "hi"})
+    cookie = first.cookies[CHAT_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/chat"
+    again = await client.post(API, json={"sender": "tab-1", "message": "and pension?"})
+    assert CHAT_COOKIE not in again.cookies  # kept, not issued again
+    other_tab = await client.post(API, json={"sender": "tab-2", "message": "hi"})
+    assert other_tab.status == 200
+    ids = [m["sender"] for m in rasa.received]
+    assert ids[0] == ids[1] != ids[2]
+
+
+async def test_someone_elses_sender_id_does_not_reach_their_conversation(rasa: FakeRasa) -> None:
+    """The hijack the page's own id allowed: another browser posting the victim's ``sender``."""
+    settings = WebSettings(rasa_url=rasa.url)
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as victim:
+        await victim.post(API, json={"sender": "victim-tab", "message": "my pension?"})
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as attacker:
+        await attacker.post(API, json={"sender": "victim-tab", "message": "what did I ask?"})
+        forged = {CHAT_COOKIE: "not-a-token-the-server-issued"}
+        await attacker.post(
+            API, json={"sender": "victim-tab", "message": "again"}, cookies=forged
+        )
+    ids = [m["sender"] for m in rasa.received]
+    assert len(set(ids)) == 3  # a forged cookie gets a new conversation of its own
 
 
 @pytest.mark.parametrize("forged", ["telegram:123456", "messenger:998877", "web:x", "a:b"])

@@ -32,8 +32,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.conversations import WEB, conversation_id
+from bot.gaps.capture import hmac_key
 from bot.gaps.store import GapStore
+from bot.web import chat_identity
 from bot.web import staff as staff_dashboard
 from bot.web.rate_limit import RateLimiter
 from bot.web.settings import WebSettings
@@ -46,6 +47,7 @@ API_PREFIX = "/chat/api/"
 SETTINGS_KEY = web.AppKey("settings", WebSettings)
 SESSION_KEY = web.AppKey("rasa_session", aiohttp.ClientSession)
 LIMITS_KEY = web.AppKey("rate_limits", tuple)  # (per conversation, per address)
+CHAT_SECRET_KEY = web.AppKey("chat_secret", bytes)
 # Per-request notes (sizes, Rasa's outcome) appended to the request's log line; never user text.
 _LOG_NOTES = "bot.web.log_notes"
 
@@ -227,11 +229,10 @@ async def _read_payload(request: web.Request) -> tuple[str, str] | web.Response:
     return sender, message
 
 
-async def _ask_rasa(app: web.Application, sender: str, message: str) -> list[Any]:
+async def _ask_rasa(app: web.Application, conversation: str, message: str) -> list[Any]:
     """Send one user message to Rasa's REST channel and return its list of bot messages."""
     url = f"{app[SETTINGS_KEY].rasa_url}/webhooks/rest/webhook"
     try:
-        conversation = conversation_id(WEB, sender)  # bound to the channel: see bot.conversations
         async with app[SESSION_KEY].post(
             url, json={"sender": conversation, "message": message}
         ) as resp:
@@ -256,20 +257,43 @@ async def post_message(request: web.Request) -> web.Response:
     if isinstance(payload, web.Response):
         return payload
     sender, message = payload
+    # the conversation is the server's: its cookie token with the page's tab id (chat_identity)
+    token = request.cookies.get(chat_identity.CHAT_COOKIE, "")
+    new_token = "" if chat_identity.valid(token) else chat_identity.issue()
+    secret = request.app[CHAT_SECRET_KEY]
+    conversation = chat_identity.conversation(secret, new_token or token, sender)
     per_conversation, per_address = request.app[LIMITS_KEY]
-    wait = max(per_address.wait_s(request.remote or "unknown"), per_conversation.wait_s(sender))
+    wait = max(
+        per_address.wait_s(request.remote or "unknown"), per_conversation.wait_s(conversation)
+    )
     if wait:
         _note(request, rate_limited=wait)
         refused = _error(429, ERR_TOO_MANY.format(seconds=wait))
         refused.headers["Retry-After"] = str(wait)
         return refused
     try:
-        replies = await _ask_rasa(request.app, sender, message)
+        replies = await _ask_rasa(request.app, conversation, message)
     except RasaUnavailable as exc:
         _note(request, rasa=str(exc))
         return _error(502, ERR_UNAVAILABLE)
     _note(request, rasa="ok", replies=len(replies))
-    return _json(replies)
+    response = _json(replies)
+    if new_token:
+        response.set_cookie(
+            chat_identity.CHAT_COOKIE,
+            new_token,
+            httponly=True,
+            samesite="Strict",
+            secure=request.app[SETTINGS_KEY].secure_cookie,
+            path="/chat",
+            max_age=chat_identity.COOKIE_DAYS * 24 * 3600,
+        )
+    return response
+
+
+async def _load_chat_secret(app: web.Application) -> None:
+    """The web chat's secret, derived from the gap store's key when the app starts."""
+    app[CHAT_SECRET_KEY] = chat_identity.chat_secret(hmac_key())
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -313,6 +337,7 @@ def create_app(
         RateLimiter(settings.rate_per_address, clock),
     )
     app.cleanup_ctx.append(_rasa_session)
+    app.on_startup.append(_load_chat_secret)  # type: ignore[arg-type]  # aiohttp 3.9 stub
     app.on_response_prepare.append(_add_security_headers)  # type: ignore[arg-type]  # aiohttp 3.9 stub
     app.router.add_get("/", index)
     app.router.add_get("/chat", chat_page)

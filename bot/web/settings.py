@@ -5,6 +5,8 @@
 - ``RASA_URL`` (default ``http://127.0.0.1:5005``): base URL of the Rasa server (REST channel).
 - ``WEB_MAX_MESSAGE_CHARS`` (default ``2000``): longest message a user may send.
 - ``WEB_RASA_TIMEOUT`` (default ``25``): seconds to wait for Rasa's answer.
+- ``WEB_SECURE_COOKIE`` (default false): true when the chat is served over HTTPS (its
+  conversation cookie is then sent over HTTPS only).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class WebSettings:
     # messages a minute the chat API takes from one conversation / from one client address
     rate_per_conversation: int = 30
     rate_per_address: int = 120
+    secure_cookie: bool = False
 
     def __post_init__(self) -> None:
         if not self.rasa_url.startswith(("http://", "https://")):
@@ -76,4 +79,5 @@ class WebSettings:
                 number("WEB_RATE_PER_CONVERSATION", defaults.rate_per_conversation, int)
             ),
             rate_per_address=int(number("WEB_RATE_PER_ADDRESS", defaults.rate_per_address, int)),
+            secure_cookie=(get("WEB_SECURE_COOKIE") or "").lower() in {"1", "true", "yes"},
         )

@@ -45,6 +45,7 @@ from actions.common import (
 from bot.eligibility import dialogue, prefill
 from bot.eligibility.config import configured
 from bot.eligibility.dialogue import Invalid
+from bot.eligibility.render import understood_line
 from bot.language import Lang
 from bot.numbers import Ambiguous
 from bot.replies import Button, Reply, intent_payload
@@ -116,6 +117,7 @@ class SlotFillingForm(FormValidationAction):
             requested = tracker.get_slot("requested_slot")
             if tracker.active_loop_name != self.form_name() or requested is None:
                 updates = self.prefill(tracker)
+                self.echo(dispatcher, tracker, {**slots, **updates}, updates)
             else:
                 answer = self.read_answer(requested, dispatcher, tracker, domain)
                 if answer is None:
@@ -127,6 +129,26 @@ class SlotFillingForm(FormValidationAction):
         if turn:
             events.extend(remember_language(tracker))  # a later button keeps this language
         return events
+
+    def echo(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        slots: dict[str, Any],
+        prefilled: dict[str, Any],
+    ) -> None:
+        """Before the first question of a form the opening message already answered in part,
+        say what was read from it ("What I understood: 180 month(s) of contributions."), so a
+        misread number is seen before the next question, not only in the result."""
+        if self.next_slot(slots) is None:
+            return  # complete: the result shows what was understood
+        scheme = slots.get("scheme")
+        read = {k: v for k, v in prefilled.items() if not isinstance(v, bool)}  # numbers, dates
+        line = understood_line(
+            read, configured().texts(), language_of(tracker), configured().params(scheme)
+        )
+        if line:
+            send(dispatcher, [Reply(line)])
 
     def read_answer(
         self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

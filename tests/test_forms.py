@@ -56,6 +56,27 @@ async def test_a_payroll_question_with_the_numbers_is_calculated_without_questio
     ]
 
 
+async def test_a_pension_question_with_the_years_worked_first_says_what_it_read():
+    t = tracker("I have worked 15 years, how much pension will I get?", "pension")
+    messages, events = await run_action(ValidateEligibilityForm(), t)
+    assert messages == [("What I understood: 180 month(s) of contributions.", [])]
+    assert SlotSet("pension_months", 180) in events
+    assert SlotSet("requested_slot", "pension_age") in events  # then the age is asked
+
+
+async def test_a_khmer_pension_question_echoes_in_khmer():
+    t = tracker("ខ្ញុំបង់ភាគទាន ១០ ឆ្នាំហើយ តើបានសោធនប៉ុន្មាន", "pension")
+    messages, events = await run_action(ValidateEligibilityForm(), t)
+    assert messages == [("អ្វីដែលខ្ញុំយល់៖ បានបង់ភាគទាន 120 ខែ។", [])]
+    assert SlotSet("requested_slot", "pension_age") in events
+
+
+async def test_a_form_opened_without_numbers_echoes_nothing():
+    t = tracker("i had an accident on the way to work", "commuting_accident")
+    messages, _ = await run_action(ValidateEligibilityForm(), t)
+    assert messages == []  # "on the way to work" is the topic, not a number read
+
+
 async def test_am_i_eligible_asks_which_check_first():
     _, events = await run_action(
         ValidateEligibilityForm(), tracker("am i eligible", "check_eligibility")

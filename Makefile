@@ -92,10 +92,13 @@ story-test: train ## conversation tests: tests/test_stories.yml must pass withou
 
 # Minimums: what the model reaches today less a margin for training noise, raised as it improves
 # (docs/benchmarks.md); the targets are 90 % intent accuracy in every language and at most 3 %
-# confidently wrong.
-NLU_MIN_ACCURACY := 0.82
-INTENT_MINIMUMS := en=0.90,km=0.87,mixed=0.87,romanized=0.70
-MAX_CONFIDENTLY_WRONG := 0.08
+# confidently wrong. 2026-12-02: questions no answer covers were relabelled not_covered in the
+# training data, which halved confidently-wrong answers on the untouched files and cost some
+# intent accuracy (Khmer NLU eval 84.8 → 81.3 %): minimums lowered for that, the
+# confidently-wrong maximum tightened and romanized raised.
+NLU_MIN_ACCURACY := 0.78
+INTENT_MINIMUMS := en=0.88,km=0.84,mixed=0.84,romanized=0.75
+MAX_CONFIDENTLY_WRONG := 0.06
 
 eval-check: train ## eval sets: fails under each language's intent-accuracy minimum or over the confidently-wrong maximum
 	$(PY) -m scripts.nlu_eval --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY)

@@ -118,7 +118,7 @@ async def test_two_questions_in_one_message_get_both_answers() -> None:
 async def test_the_not_covered_intent_says_so_and_offers_what_it_knows_nearby(
     recorder: GapRecorder,
 ) -> None:
-    text = "does nssf pay for my insulin every month?"
+    text = "does nssf help pay my children's school fees?"
     t = tracker(text, "not_covered", ranking=[("not_covered", 0.8), ("health_care", 0.15)])
     messages, _ = await run_action(ActionUnresolved(), t)
     assert messages == [

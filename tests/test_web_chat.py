@@ -278,9 +278,7 @@ async def test_someone_elses_sender_id_does_not_reach_their_conversation(rasa: F
     async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as attacker:
         await attacker.post(API, json={"sender": "victim-tab", "message": "what did I ask?"})
         forged = {CHAT_COOKIE: "not-a-token-the-server-issued"}
-        await attacker.post(
-            API, json={"sender": "victim-tab", "message": "again"}, cookies=forged
-        )
+        await attacker.post(API, json={"sender": "victim-tab", "message": "again"}, cookies=forged)
     ids = [m["sender"] for m in rasa.received]
     assert len(set(ids)) == 3  # a forged cookie gets a new conversation of its own
 

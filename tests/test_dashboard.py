@@ -662,6 +662,39 @@ async def test_api_lists_records_with_filters(client: TestClient, sqlite_store: 
     assert (await client.get("/api/gaps?status=done", headers=auth)).status == 400
 
 
+async def test_api_clusters_groups_the_open_questions_across_languages(
+    client: TestClient, sqlite_store: GapStore
+) -> None:
+    for text, lang, days in [
+        ("does nssf give money when i get married", "en", 3),
+        ("តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ", "km", 2),
+        ("is there a wedding allowance from nssf", "en", 1),
+        ("what are today's lottery numbers", "en", 1),
+    ]:
+        sqlite_store.add(gap(text, language=lang, days_ago=days))
+    sqlite_store.add(gap("wedding allowance nssf answered", status="answered"))
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert (await client.get("/api/clusters")).status == 401
+    response = await client.get("/api/clusters", headers=auth)
+    assert response.status == 200
+    first, second = await response.json()
+    assert set(first) == {
+        "id", "size", "examples", "languages", "first_seen", "last_seen", "suggested_intent",
+        "gap_ids",
+    }  # fmt: skip
+    assert (first["size"], first["languages"], second["size"]) == (3, ["en", "km"], 1)
+    assert "តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ" in first["examples"]
+    assert first["first_seen"] < first["last_seen"] and first["last_seen"].endswith("+00:00")
+    by_id = {g.id: g.text for g in sqlite_store.list()}
+    assert {by_id[i] for i in first["gap_ids"]} == set(first["examples"])
+    assert first["id"] == f"c{min(first['gap_ids'])}"  # the dashboard's cluster key
+    answered = await (await client.get("/api/clusters?status=answered", headers=auth)).json()
+    assert [c["examples"] for c in answered] == [["wedding allowance nssf answered"]]
+    khmer = await (await client.get("/api/clusters?language=km", headers=auth)).json()
+    assert [c["size"] for c in khmer] == [1]
+    assert (await client.get("/api/clusters?status=done", headers=auth)).status == 400
+
+
 async def test_without_settings_the_dashboard_and_api_say_what_to_set(
     sqlite_store: GapStore,
 ) -> None:

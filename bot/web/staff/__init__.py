@@ -40,7 +40,7 @@ from bot.gaps.capture import hmac_key
 from bot.gaps.store import GapStore
 from bot.knowledge import configured_knowledge
 from bot.web.sessions import Sessions
-from bot.web.staff.api import api_gaps
+from bot.web.staff.api import api_clusters, api_gaps
 from bot.web.staff.core import (
     DASHBOARD_KEY,
     STATIC,
@@ -127,4 +127,5 @@ def mount(
     r.add_post("/staff/gaps/bulk", bulk)
     r.add_static("/staff/static", STATIC)
     r.add_get("/api/gaps", api_gaps)
+    r.add_get("/api/clusters", api_clusters)
     return dash

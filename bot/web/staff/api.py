@@ -1,5 +1,12 @@
-"""The JSON API: ``GET /api/gaps`` with the bearer token ``GAPS_API_TOKEN``, filters ``since``,
-``status``, ``reason``, ``language``, ``limit``; errors as JSON with a clear status."""
+"""The JSON API, with the bearer token ``GAPS_API_TOKEN``; errors as JSON with a clear status.
+
+- ``GET /api/gaps``: the records, filters ``since``, ``status``, ``reason``, ``language``,
+  ``limit``;
+- ``GET /api/clusters``: the same records grouped as on the dashboard's Clusters page (the same
+  filters; without ``status``, the open ones: new and reviewing), biggest first:
+  ``[{"id", "size", "examples", "languages", "first_seen", "last_seen", "suggested_intent",
+  "gap_ids"}]``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.gaps.model import REASONS, STATUSES, GapRecord
+from bot.gaps.clustering import Cluster, cluster
+from bot.gaps.model import OPEN_STATUSES, REASONS, STATUSES, GapRecord
 from bot.gaps.store import GapFilters
 from bot.web import auth
 from bot.web.staff.core import dashboard, in_thread, log
@@ -34,7 +42,7 @@ def gap_json(record: GapRecord) -> dict[str, Any]:
         "language": record.language,
         "channel": record.channel,
         "status": record.status,
-        "created_at": record.created_at.replace(tzinfo=dt.timezone.utc).isoformat(),
+        "created_at": _when(record.created_at),
         "intents": list(record.intents),
         "context": record.context,
         "conversation": record.conversation,
@@ -42,7 +50,25 @@ def gap_json(record: GapRecord) -> dict[str, Any]:
     }
 
 
-async def api_gaps(request: web.Request) -> web.StreamResponse:
+def _when(value: dt.datetime) -> str:
+    return value.replace(tzinfo=dt.timezone.utc).isoformat()
+
+
+def cluster_json(group: Cluster) -> dict[str, Any]:
+    return {
+        "id": group.key,
+        "size": group.size,
+        "examples": list(group.examples),
+        "languages": list(group.languages),
+        "first_seen": _when(group.first_seen),
+        "last_seen": _when(group.last_seen),
+        "suggested_intent": group.suggested_intent,
+        "gap_ids": list(group.ids),
+    }
+
+
+def _refused(request: web.Request) -> web.Response | None:
+    """The error response when the API is off or the bearer token is wrong; else ``None``."""
     token = dashboard(request).settings.api_token
     if not token:
         return api_error(503, "The gaps API is off: set GAPS_API_TOKEN.")
@@ -51,6 +77,13 @@ async def api_gaps(request: web.Request) -> web.StreamResponse:
         response = api_error(401, "A valid bearer token is required.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="gaps"'
         return response
+    return None
+
+
+def _filters(
+    request: web.Request, default_statuses: tuple[str, ...] | None = None
+) -> tuple[GapFilters, int] | web.Response:
+    """The query's filters and limit, or the 400 saying what is wrong."""
     q = request.query
     since = parse_day(q.get("since", "")) if q.get("since") else None
     if q.get("since") and since is None:
@@ -66,17 +99,51 @@ async def api_gaps(request: web.Request) -> web.StreamResponse:
         return api_error(400, "limit must be a number.")
     filters = GapFilters(
         since=since,
-        statuses=(q["status"],) if q.get("status") else None,
+        statuses=(q["status"],) if q.get("status") else default_statuses,
         reason=q.get("reason") or None,
         language=q.get("language") or None,
     )
-    try:
-        records = await in_thread(dashboard(request).store.list, filters, max(limit, 0))
-    except SQLAlchemyError as exc:
-        log.error("gaps API: database unavailable (%s)", type(exc).__name__)
-        return api_error(503, "The gap database is unavailable; try again later.")
+    return filters, max(limit, 0)
+
+
+def _json(body: Any) -> web.Response:
     return web.json_response(
-        [gap_json(r) for r in records],
+        body,
         headers={"Cache-Control": "no-store"},
         dumps=lambda o: json.dumps(o, ensure_ascii=False),
     )
+
+
+async def _records(request: web.Request, filters: GapFilters, limit: int) -> list[GapRecord]:
+    return await in_thread(dashboard(request).store.list, filters, limit)
+
+
+async def api_gaps(request: web.Request) -> web.StreamResponse:
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    parsed = _filters(request)
+    if isinstance(parsed, web.Response):
+        return parsed
+    try:
+        records = await _records(request, *parsed)
+    except SQLAlchemyError as exc:
+        log.error("gaps API: database unavailable (%s)", type(exc).__name__)
+        return api_error(503, "The gap database is unavailable; try again later.")
+    return _json([gap_json(r) for r in records])
+
+
+async def api_clusters(request: web.Request) -> web.StreamResponse:
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    parsed = _filters(request, default_statuses=OPEN_STATUSES)
+    if isinstance(parsed, web.Response):
+        return parsed
+    try:
+        records = await _records(request, *parsed)
+    except SQLAlchemyError as exc:
+        log.error("clusters API: database unavailable (%s)", type(exc).__name__)
+        return api_error(503, "The gap database is unavailable; try again later.")
+    groups = await in_thread(cluster, records)
+    return _json([cluster_json(g) for g in groups])

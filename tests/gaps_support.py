@@ -150,3 +150,13 @@ def small_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.setenv("KNOWLEDGE_DIR", str(directory))
     return directory
+
+
+# a cluster of three paraphrases (two English, one Khmer) and one unrelated question, with how many
+# days ago each was asked: the dashboard's and the API's cluster tests
+WEDDING_QUESTIONS = (
+    ("does nssf give money when i get married", "en", 3),
+    ("តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ", "km", 2),
+    ("is there a wedding allowance from nssf", "en", 1),
+    ("what are today's lottery numbers", "en", 1),
+)

@@ -28,7 +28,7 @@ from bot.web.auth import hash_password
 from bot.web.settings import WebSettings
 from bot.web.staff import StaffSettings
 from tests.conftest import ROOT
-from tests.gaps_support import gap
+from tests.gaps_support import WEDDING_QUESTIONS, gap
 
 PASSWORD = "browser-test-password"
 PAGE_LOAD_TIMEOUT_S = 60  # a deadline for a navigation under CI load, not a wait
@@ -136,10 +136,7 @@ def test_staff_review_a_cluster_in_a_real_browser(
     sqlite_store: GapStore,
 ) -> None:
     for text, lang, days in [
-        ("does nssf give money when i get married", "en", 3),
-        ("តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ", "km", 2),
-        ("is there a wedding allowance from nssf", "en", 1),
-        ("what are today's lottery numbers", "en", 1),
+        *WEDDING_QUESTIONS,
         (SCRIPT_PAYLOAD, "en", 0),
         (IMG_PAYLOAD, "en", 0),
     ]:

@@ -32,7 +32,7 @@ from bot.web.staff import DASHBOARD_KEY, StaffSettings
 from bot.web.staff.settings import proxies
 from bot.web.staff_db import staff_login_failures, staff_sessions
 from bot.web.throttle import LoginThrottle, ThrottleUnavailable
-from tests.gaps_support import gap
+from tests.gaps_support import WEDDING_QUESTIONS, gap
 
 PASSWORD = "correct horse battery"
 TOKEN = "api-token-for-tests"
@@ -665,12 +665,7 @@ async def test_api_lists_records_with_filters(client: TestClient, sqlite_store: 
 async def test_api_clusters_groups_the_open_questions_across_languages(
     client: TestClient, sqlite_store: GapStore
 ) -> None:
-    for text, lang, days in [
-        ("does nssf give money when i get married", "en", 3),
-        ("តើ ប.ស.ស. ផ្តល់ប្រាក់ពេលរៀបការទេ", "km", 2),
-        ("is there a wedding allowance from nssf", "en", 1),
-        ("what are today's lottery numbers", "en", 1),
-    ]:
+    for text, lang, days in WEDDING_QUESTIONS:
         sqlite_store.add(gap(text, language=lang, days_ago=days))
     sqlite_store.add(gap("wedding allowance nssf answered", status="answered"))
     auth = {"Authorization": f"Bearer {TOKEN}"}

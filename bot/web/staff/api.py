@@ -114,36 +114,33 @@ def _json(body: Any) -> web.Response:
     )
 
 
-async def _records(request: web.Request, filters: GapFilters, limit: int) -> list[GapRecord]:
-    return await in_thread(dashboard(request).store.list, filters, limit)
-
-
-async def api_gaps(request: web.Request) -> web.StreamResponse:
+async def _records(
+    request: web.Request, default_statuses: tuple[str, ...] | None = None
+) -> list[GapRecord] | web.Response:
+    """The records the query asks for, or the error response (token, filters, database)."""
     refused = _refused(request)
     if refused is not None:
         return refused
-    parsed = _filters(request)
+    parsed = _filters(request, default_statuses)
     if isinstance(parsed, web.Response):
         return parsed
     try:
-        records = await _records(request, *parsed)
+        return await in_thread(dashboard(request).store.list, *parsed)
     except SQLAlchemyError as exc:
         log.error("gaps API: database unavailable (%s)", type(exc).__name__)
         return api_error(503, "The gap database is unavailable; try again later.")
+
+
+async def api_gaps(request: web.Request) -> web.StreamResponse:
+    records = await _records(request)
+    if isinstance(records, web.Response):
+        return records
     return _json([gap_json(r) for r in records])
 
 
 async def api_clusters(request: web.Request) -> web.StreamResponse:
-    refused = _refused(request)
-    if refused is not None:
-        return refused
-    parsed = _filters(request, default_statuses=OPEN_STATUSES)
-    if isinstance(parsed, web.Response):
-        return parsed
-    try:
-        records = await _records(request, *parsed)
-    except SQLAlchemyError as exc:
-        log.error("clusters API: database unavailable (%s)", type(exc).__name__)
-        return api_error(503, "The gap database is unavailable; try again later.")
+    records = await _records(request, default_statuses=OPEN_STATUSES)
+    if isinstance(records, web.Response):
+        return records
     groups = await in_thread(cluster, records)
     return _json([cluster_json(g) for g in groups])

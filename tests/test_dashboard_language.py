@@ -214,3 +214,17 @@ def test_dashboard_language_comes_from_the_environment_and_is_checked() -> None:
     assert StaffSettings.from_env({"DASHBOARD_LANGUAGE": "en"}).language == "en"
     with pytest.raises(ValueError, match="DASHBOARD_LANGUAGE must be km or en"):
         StaffSettings.from_env({"DASHBOARD_LANGUAGE": "fr"})
+
+
+async def test_a_text_with_quotes_is_escaped_once_not_twice(sqlite_store: GapStore) -> None:
+    unconfigured = create_app(WebSettings(), sqlite_store, type(STAFF)(language="en"))
+    async with TestClient(TestServer(unconfigured)) as c:
+        page = await (await c.get("/staff/login")).text()
+    assert "section &#39;Staff dashboard&#39;." in page  # shown as 'Staff dashboard'
+    assert "&amp;#39;" not in page
+
+
+async def test_an_unknown_language_is_told_in_the_pages_language(client: TestClient) -> None:
+    refused = await client.get("/staff/language?to=xx")
+    assert refused.status == 400
+    assert "ផ្ទាំងគ្រប់គ្រងមានជាភាសាខ្មែរ (km) ឬអង់គ្លេស (en)។" in await refused.text()

@@ -98,25 +98,26 @@ def language(request: web.Request) -> Lang:
     )
 
 
-def text(request: web.Request, key: str, **params: Any) -> str:
-    """One of the dashboard's texts in the page's language (for messages built in code)."""
-    return str(dashboard(request).texts.get(key, language(request), **params))
+def text(request: web.Request, key: str, **params: Any) -> Markup:
+    """One of the dashboard's texts in the page's language (for messages built in code); already
+    escaped, so a template shows it as it is."""
+    return dashboard(request).texts.get(key, language(request), **params)
 
 
-def flash_of(request: web.Request) -> str:
+def flash_of(request: web.Request) -> Markup:
     """The note a bulk change left for the page it returns to: a text key and its figures from
     the query string (``done=done_marked&done_n=3&done_status=answered``); anything else shows
     nothing."""
     key, texts = request.query.get("done", ""), dashboard(request).texts
     if not key.startswith("done_") or key not in texts:
-        return ""
+        return Markup("")
     status = request.query.get("done_status", "")
     n = request.query.get("done_n", "")
     if key == "done_marked":
         if not n.isdigit() or status not in STATUSES:
-            return ""
+            return Markup("")
         lang = language(request)
-        return str(texts.get(key, lang, n=n, status=texts.label("status", status, lang)))
+        return texts.get(key, lang, n=n, status=texts.label("status", status, lang))
     return text(request, key)
 
 

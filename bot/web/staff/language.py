@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.staff.core import dashboard, db_down, form_field, in_thread, staff_only
+from bot.web.staff.core import dashboard, db_down, form_field, in_thread, message, staff_only
 from bot.web.staff.pages import safe_next
 from bot.web.staff.texts import LANGUAGE_COOKIE, chosen_language
 from bot.web.staff_db import StaffDatabaseUnavailable
@@ -34,7 +34,7 @@ def _switched(request: web.Request, lang: str, next_path: str) -> web.HTTPSeeOth
 async def switch_before_login(request: web.Request) -> web.StreamResponse:
     lang = chosen_language(request.query.get("to"))
     if lang is None:
-        raise web.HTTPBadRequest(text="to= must be km or en")
+        return message(request, 400, "bad_language_title", "bad_language")
     raise _switched(request, lang, request.query.get("next", "/staff/login"))
 
 
@@ -43,7 +43,7 @@ async def switch(request: web.Request) -> web.StreamResponse:
     form = request["form"]
     lang = chosen_language(form_field(form, "to"))
     if lang is None:
-        raise web.HTTPBadRequest(text="to= must be km or en")
+        return message(request, 400, "bad_language_title", "bad_language")
     try:
         user = request["staff_session"].user
         await in_thread(dashboard(request).preferences.set_language, user, lang)

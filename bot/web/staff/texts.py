@@ -50,11 +50,11 @@ class DashboardTexts:
         they are :class:`Markup`)."""
         return Markup(escape(self.texts[key][lang])).format(**params)
 
-    def label(self, kind: str, value: str, lang: Lang) -> str:
+    def label(self, kind: str, value: str, lang: Lang) -> Markup | str:
         """How a stored value (a status, reason or language code) is shown; the value itself
-        when there is no text for it."""
+        (escaped where the page shows it) when there is no text for it."""
         key = f"{kind}_{value}"
-        return str(self.get(key, lang)) if key in self.texts else value
+        return self.get(key, lang) if key in self.texts else value
 
     def page(self, lang: Lang) -> dict[str, Callable[..., Any]]:
         """What every template gets: ``t`` (a text) and ``label`` (a stored value's name)."""

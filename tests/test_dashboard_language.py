@@ -18,6 +18,7 @@ from bot.web.app import create_app
 from bot.web.settings import WebSettings
 from bot.web.staff.core import TEMPLATES
 from bot.web.staff.filters import LANGUAGES
+from bot.web.staff.settings import StaffSettings
 from bot.web.staff.texts import DashboardTextsError, get_texts, load_texts
 from tests.gaps_support import gap
 from tests.test_dashboard import CSRF, PASSWORD, STAFF, csrf_of, log_in
@@ -208,8 +209,6 @@ async def test_the_note_after_a_change_is_in_khmer_and_never_echoes_the_query(
 
 
 def test_dashboard_language_comes_from_the_environment_and_is_checked() -> None:
-    from bot.web.staff.settings import StaffSettings
-
     assert StaffSettings.from_env({}).language == "km"
     assert StaffSettings.from_env({"DASHBOARD_LANGUAGE": "en"}).language == "en"
     with pytest.raises(ValueError, match="DASHBOARD_LANGUAGE must be km or en"):
@@ -217,7 +216,7 @@ def test_dashboard_language_comes_from_the_environment_and_is_checked() -> None:
 
 
 async def test_a_text_with_quotes_is_escaped_once_not_twice(sqlite_store: GapStore) -> None:
-    unconfigured = create_app(WebSettings(), sqlite_store, type(STAFF)(language="en"))
+    unconfigured = create_app(WebSettings(), sqlite_store, StaffSettings(language="en"))
     async with TestClient(TestServer(unconfigured)) as c:
         page = await (await c.get("/staff/login")).text()
     assert "section &#39;Staff dashboard&#39;." in page  # shown as 'Staff dashboard'

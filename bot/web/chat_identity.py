@@ -31,9 +31,9 @@ def issue() -> str:
     return secrets.token_urlsafe(32)
 
 
-def valid(token: str | None) -> bool:
+def valid(token: str) -> bool:
     """Whether ``token`` looks like one :func:`issue` gave (anything else gets a new one)."""
-    return bool(token) and _TOKEN.fullmatch(token or "") is not None
+    return _TOKEN.fullmatch(token) is not None
 
 
 def conversation(secret: bytes, token: str, sender: str) -> str:

@@ -47,10 +47,10 @@ class ActionAnswer(Action):
             verdict = verdict_of(tracker, kb, ranking=[(first, 1.0)])
             if verdict.kind == "answer":
                 send(dispatcher, [Reply(kb.text("check_offer_prompt", lang))])
-            return respond(verdict, dispatcher, tracker)
+            return await respond(verdict, dispatcher, tracker)
         verdict = verdict_of(tracker, kb)
         if verdict.kind in ("answer", "partial", "not_covered"):
-            return respond(verdict, dispatcher, tracker)
+            return await respond(verdict, dispatcher, tracker)
         if verdict.kind == "out_of_scope":
             unresolved = ActionUnresolved(replies.REASON_OUT_OF_SCOPE)
         else:  # ask back with the verdict's topics
@@ -68,7 +68,7 @@ class StepsAsideAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        stepped = step_aside(dispatcher, tracker)
+        stepped = await step_aside(dispatcher, tracker)
         if stepped is not None:
             return stepped
         return await self.reply(dispatcher, tracker, domain)

@@ -135,7 +135,7 @@ class ActionStopForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if tracker.active_loop_name is None:
-            stepped = step_aside(dispatcher, tracker)
+            stepped = await step_aside(dispatcher, tracker)
             if stepped is not None:
                 return stepped
         lang = language_of(tracker)

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 
 from actions.common import language_of, user_text
 from bot.gaps.capture import get_recorder
-from bot.gaps.model import REASON_ELIGIBILITY_UNKNOWN
+from bot.gaps.model import REASON_ELIGIBILITY_UNKNOWN, GapRecord
 from bot.language import detect_language
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,9 @@ def record_gap(
     about_previous: bool = False,
     text: str | None = None,
     aspect: str = "",
-) -> None:
-    """Record a knowledge gap for this conversation; never raises, never delays the reply.
+) -> GapRecord | None:
+    """Record a knowledge gap for this conversation; never raises, never delays the reply;
+    returns the record (masked), or ``None`` when it could not be built.
 
     The question is the latest user message, or with ``about_previous`` the one before it (for a
     rejected "did you mean" or a 👎), or ``text`` when the caller knows better. Its context is the
@@ -77,7 +78,7 @@ def record_gap(
         context = _bot_text_before(tracker, latest[-1] if latest else None)
         if text is not None:
             question = text
-        get_recorder().record(
+        return get_recorder().record(
             sender_id=tracker.sender_id,
             text=question,
             reason=reason,
@@ -89,6 +90,7 @@ def record_gap(
         )
     except Exception as exc:  # recording must never break the conversation
         log.error("could not record a gap (%s)", type(exc).__name__)
+        return None
 
 
 def record_cannot_tell(tracker: Tracker, question: str | None = None) -> None:

@@ -13,7 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import knowledge, language_of, remember_language, send, user_text
 from actions.feedback import offer_feedback
+from actions.notify import offer
 from actions.recording import record_gap
+from actions.staff import answer_from_staff
 from bot import replies
 from bot.answerability.decide import Verdict, decide
 from bot.answerability.lexicon import configured_lexicon
@@ -117,11 +119,16 @@ def topic_answer(
     return out
 
 
-def respond(
+async def respond(
     verdict: Verdict, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> list[dict[str, Any]]:
     """Send the replies for an ``answer``, ``partial`` or ``not_covered`` verdict; record its
-    gap."""
+    gap, with the offer to be told when NSSF has an answer. A question no answer covers (in full
+    or in part) gets the staff answer written for it, if there is one, instead of the gap."""
+    if verdict.kind in ("not_covered", "partial"):
+        staff = await answer_from_staff(dispatcher, tracker, verdict.topic)
+        if staff is not None:
+            return staff
     kb = knowledge()
     lang = language_of(tracker)
     label = aspect_label(verdict.aspect, lang)
@@ -135,16 +142,18 @@ def respond(
         nearby = replies.topic_buttons(kb, verdict.suggestions, lang)
         buttons = (*nearby, replies.menu_button(kb, lang), *english_button(tracker, kb))
         send(dispatcher, [Reply(text, buttons)])
-        record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
-        return remember_language(tracker)
+        record = record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
+        return remember_language(tracker) + offer(dispatcher, tracker, record)
     assert verdict.topic is not None
     if verdict.kind == "partial":
         title = kb.title(verdict.topic, lang)
         send(dispatcher, [Reply(kb.text("partial", lang, aspect=label or "", topic=title))])
         send(dispatcher, topic_answer(verdict.topic, tracker, kb, lang, offer=False))
-        record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
-        offer_feedback(dispatcher, tracker, lang)
-        return remember_language(tracker)
+        record = record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
+        offered = offer(dispatcher, tracker, record)
+        if not offered:  # one question at a time: the offer to be told, else the 👍 / 👎
+            offer_feedback(dispatcher, tracker, lang)
+        return remember_language(tracker) + offered
     send(dispatcher, topic_answer(verdict.topic, tracker, kb, lang))
     if verdict.also and verdict.also in kb.topics:
         heading = kb.text("also_asked", lang, topic=kb.title(verdict.also, lang))
@@ -154,10 +163,12 @@ def respond(
     return remember_language(tracker)
 
 
-def step_aside(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+async def step_aside(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[dict[str, Any]] | None:
     """For the actions of small talk, the menu and "stop": a message they got that really asks
     what no answer covers ("thanks, and can foreigners join?") is answered as such instead."""
     verdict = verdict_of(tracker, knowledge())
     if verdict.kind == "not_covered":
-        return respond(verdict, dispatcher, tracker)
+        return await respond(verdict, dispatcher, tracker)
     return None

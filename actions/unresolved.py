@@ -8,7 +8,7 @@ topic after all (the answer, or an honest partial answer), or an NSSF question n
 ("I can't answer that yet", reason ``not_covered``), rather than "I only answer NSSF questions".
 Otherwise it asks back with the two likeliest topics or says honestly that it cannot answer, with
 the hotline, and records the question as a knowledge gap (masked, off the reply's path;
-:mod:`actions.recording`).
+:mod:`actions.recording`) — unless staff have published an answer for it (:mod:`actions.staff`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from actions.common import (
     remember_language,
     send,
 )
+from actions.notify import take_choice, typed_choice
 from actions.recording import record_gap
 from actions.respond import respond, verdict_of
+from actions.staff import answer_from_staff
 from bot import replies
 from bot.gaps.model import REASON_HUMAN_REQUESTED
 
@@ -72,6 +74,9 @@ class ActionUnresolved(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        choice = typed_choice(tracker) if self.reason is None else None
+        if choice is not None:  # a typed "yes" / "no" right after the offer to be told
+            return await take_choice(dispatcher, tracker, choice)
         reason = self.reason or unresolved_reason(latest_intent(tracker))
         lang = language_of(tracker)
         kb = knowledge()
@@ -79,11 +84,15 @@ class ActionUnresolved(Action):
         if self.reason is None and reason in (*_WEIGHED_AGAIN, REASON_HUMAN_REQUESTED):
             verdict = verdict_of(tracker, kb)
             if verdict.kind in ("answer", "partial", "not_covered"):
-                return respond(verdict, dispatcher, tracker)
+                return await respond(verdict, dispatcher, tracker)
             if verdict.kind == "out_of_scope":
                 reason = replies.REASON_OUT_OF_SCOPE
             elif verdict.kind == "ask_back":
                 reason, suggestions = replies.REASON_LOW_CONFIDENCE, verdict.suggestions
+        if reason in _WEIGHED_AGAIN and self.question is None:
+            staff = await answer_from_staff(dispatcher, tracker)
+            if staff is not None:
+                return staff
         if reason == REASON_HUMAN_REQUESTED:
             send(dispatcher, replies.cannot_answer(kb, "human_handoff", lang))
         else:

@@ -31,7 +31,7 @@ UI_FILE = "ui.yml"
 MAX_ANSWER_CHARS = 2000  # Messenger's limit for one text message
 MAX_TITLE_CHARS = 20  # Messenger's limit for a quick-reply title
 # filled when the text is said, not when it is loaded: what was asked, a topic's title, a number
-RUNTIME_PLACEHOLDERS = frozenset({"aspect", "topic", "number"})
+RUNTIME_PLACEHOLDERS = frozenset({"aspect", "topic", "number", "date"})
 # UI texts that are button titles (Messenger: at most 20 characters, {number} counted as 4)
 BUTTON_TEXTS = (
     "something_else",
@@ -42,6 +42,8 @@ BUTTON_TEXTS = (
     "role_months_button",
     "english_button",
     "sources_button",
+    "notify_yes_button",
+    "notify_no_button",
 )
 REQUIRED_UI_TEXTS = (
     "greet",
@@ -76,6 +78,14 @@ REQUIRED_UI_TEXTS = (
     "sources_button",
     "sources_title",
     "sources_none",
+    "notify_offer",
+    "notify_yes_button",
+    "notify_no_button",
+    "notify_confirmed",
+    "notify_declined",
+    "notify_nothing",
+    "notify_failed",
+    "notify_good_news",
 )
 
 
@@ -198,6 +208,7 @@ def _sources(path: Path, topic: str, value: Any) -> tuple[Source, ...]:
 # the UI texts that may hold runtime placeholders
 _RUNTIME_TEXTS = frozenset(
     {
+        "notify_good_news",
         "not_covered",
         "partial",
         "also_asked",

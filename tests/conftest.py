@@ -99,7 +99,9 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory, gap_db:
     env = {
         "DATABASE_URL": f"sqlite:///{gap_db / 'gaps.db'}",
         "GAPS_SPOOL_FILE": str(gap_db / "spool.jsonl"),
-        "GAPS_HMAC_KEY": "integration-key",
+        # the key of this process too: the web app and the servers pseudonymise alike, as the
+        # services of one deployment do
+        "GAPS_HMAC_KEY": os.environ["GAPS_HMAC_KEY"],
     }
     with rasa_stack(trained_model, tmp_path_factory.mktemp("rasa"), env, API_TOKEN) as running:
         yield running

@@ -1,6 +1,7 @@
 """The staff dashboard in a real headless Chromium (Debian's chromium + chromedriver, Selenium):
 log in, filter, open a cluster, mark it answered, export CSV, and prove that stored ``<script>``
-and ``<img onerror>`` payloads are shown as text and never run. Saves docs/dashboard.png."""
+and ``<img onerror>`` payloads are shown as text and never run; write, preview, publish and
+unpublish a staff answer. Saves docs/dashboard.png and docs/staff-answer-preview.png."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.gaps.store import GapStore
+from bot.staff_answers.live import LiveAnswers
+from bot.staff_answers.store import AnswerStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password
 from bot.web.settings import WebSettings
@@ -232,3 +235,55 @@ def _wait_for_download(folder: Path, timeout_s: float = 20) -> Path:
             return done[0]
         time.sleep(0.2)
     pytest.fail("the CSV download did not arrive")
+
+
+def test_staff_write_preview_publish_and_unpublish_an_answer_in_a_real_browser(
+    browser: webdriver.Chrome,
+    sqlite_store: GapStore,
+) -> None:
+    for text, lang, days in WEDDING_QUESTIONS:
+        sqlite_store.add(gap(text, language=lang, days_ago=days))
+    live = LiveAnswers(AnswerStore(sqlite_store), refresh_s=0)
+    paraphrase = "will nssf give me money for my wedding"
+    assert live.match(paraphrase) is None
+    staff = StaffSettings(
+        user="staff", password_hash=hash_password(PASSWORD), api_token="t", language="km"
+    )
+    with LiveServer(create_app(WebSettings(), sqlite_store, staff)) as server:
+        b = browser
+        b.get(f"{server.url}/staff/login")
+        b.find_element(By.ID, "user").send_keys("staff")
+        b.find_element(By.ID, "password").send_keys(PASSWORD)
+        click_and_wait(b, b.find_element(By.ID, "login"))
+        b.get(f"{server.url}/staff/clusters")
+        wedding = next(
+            row
+            for row in b.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")
+            if "wedding allowance" in row.text
+        )
+        click_and_wait(b, wedding.find_element(By.CSS_SELECTOR, "a.open"))
+        click_and_wait(b, b.find_element(By.ID, "write-answer"))
+        assert len(b.find_elements(By.CSS_SELECTOR, "#answer-questions li")) == 3
+        b.find_element(By.ID, "answer-km").send_keys("ប.ស.ស. មិនមានប្រាក់ឧបត្ថម្ភរៀបការទេ។")
+        b.find_element(By.ID, "answer-en").send_keys("NSSF has no wedding grant.")
+        b.find_element(By.ID, "source-name").send_keys("NSSF communication team")
+        b.execute_script("document.getElementById('source-date').value = '2026-11-30'")
+        click_and_wait(b, b.find_element(By.ID, "preview"))
+        bubbles = [e.text for e in b.find_elements(By.CSS_SELECTOR, "#previews .bubble")]
+        assert len(bubbles) == 4 and bubbles[0].startswith("ប.ស.ស. មិនមានប្រាក់ឧបត្ថម្ភរៀបការទេ។")
+        assert "NSSF communication team (2026-11-30)" in bubbles[0]
+        b.execute_script("document.getElementById('previews').scrollIntoView()")
+        b.save_screenshot(str(ROOT / "docs" / "staff-answer-preview.png"))
+        assert live.match(paraphrase) is None  # a preview publishes nothing
+        click_and_wait(b, b.find_element(By.ID, "publish"))
+        assert b.find_element(By.CSS_SELECTOR, ".flash").text.startswith("បានផ្សព្វផ្សាយ")
+        found = live.match(paraphrase)
+        assert found is not None and found.answer.draft.en == "NSSF has no wedding grant."
+        click_and_wait(b, b.find_element(By.ID, "unpublish"))
+        assert b.find_element(By.CSS_SELECTOR, ".flash").text.startswith("បានដកចេញ")
+        assert live.match(paraphrase) is None
+        b.get(f"{server.url}/staff/answers")
+        assert len(b.find_elements(By.CSS_SELECTOR, "#answers tbody tr[data-answer]")) == 1
+    statuses = {r.text: r.status for r in sqlite_store.list()}
+    assert {statuses[text] for text, _, _ in WEDDING_QUESTIONS[:3]} == {"answered"}
+    assert statuses["what are today's lottery numbers"] == "new"

@@ -24,6 +24,8 @@ from alembic import command
 from bot.gaps.capture import GapRecorder
 from bot.gaps.model import GapRecord, metadata
 from bot.gaps.store import GapFilters, GapStore, alembic_config
+from bot.notifications import model as notify_tables
+from bot.staff_answers import model as staff_answer_tables
 from bot.web.sessions import Sessions, SessionsUnavailable
 from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, staff_sessions
 from bot.web.throttle import (
@@ -48,13 +50,25 @@ def test_migrations_create_the_gaps_and_staff_tables_at_head(
 ) -> None:
     with store.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
-    assert {"gaps", "staff_sessions", "staff_login_failures", "staff_preferences"} <= tables
-    assert _version(store) == "0005"
+    assert {
+        "gaps",
+        "staff_sessions",
+        "staff_login_failures",
+        "staff_preferences",
+        "staff_answers",
+        "staff_answer_versions",
+        "staff_answer_questions",
+        "notify_requests",
+    } <= tables
+    assert _version(store) == "0007"
     store.migrate()  # idempotent
     assert store.count() == 0
 
 
 def test_the_migrated_schema_is_exactly_the_model(store: GapStore) -> None:
+    # the staff answers' and the notifications' tables are part of the model too
+    assert staff_answer_tables.staff_answers.metadata is metadata
+    assert notify_tables.notify_requests.metadata is metadata
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 

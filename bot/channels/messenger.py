@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,11 +36,10 @@ from bot.channels.common import (
     RETRY_DELAYS_S,
     Retry,
     clip_input,
-    parts_with_buttons,
     pseudonym,
-    shorten,
     with_retries,
 )
+from bot.channels.messenger_format import render
 from bot.channels.settings import MessengerSettings
 from bot.channels.store import ChannelStore
 from bot.channels.webhook import MAX_BODY_BYTES, OnNewMessage, WebhookInput
@@ -48,12 +47,6 @@ from bot.conversations import MESSENGER, conversation_id, platform_id
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 2000  # Send API: characters per text message
-MAX_QUICK_REPLIES = 13
-MAX_TITLE = 20  # quick-reply and postback button titles
-MAX_PAYLOAD = 1000  # quick-reply and postback payloads
-MAX_TEMPLATE_BUTTONS = 3
-MAX_TEMPLATE_TEXT = 640
 TIMEOUT_S = (3.05, 10.0)  # connect, read
 CHANNEL = "messenger"
 
@@ -132,40 +125,6 @@ def parse_events(body: dict[str, Any]) -> list[Incoming]:
 
 
 # --- outgoing ----------------------------------------------------------------------------------
-
-
-def _buttons(buttons: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
-    out = []
-    for button in buttons:
-        title = _str(button.get("title"))
-        payload = _str(button.get("payload"))
-        if title and payload and len(payload) <= MAX_PAYLOAD:
-            out.append((shorten(title, MAX_TITLE), payload))
-    return out
-
-
-def render(text: str, buttons: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
-    """Send API ``message`` objects for one bot message: the text in parts under 2000
-    characters; buttons on the last part, as a button template (at most 3 buttons, text up to
-    640 characters) or as quick replies (at most 13)."""
-    parts = parts_with_buttons(text, MAX_TEXT, _buttons(buttons) or None)
-    return [_message(part, choices) for part, choices in parts]
-
-
-def _message(text: str, choices: list[tuple[str, str]] | None) -> dict[str, Any]:
-    if not choices:
-        return {"text": text}
-    if len(choices) <= MAX_TEMPLATE_BUTTONS and len(text) <= MAX_TEMPLATE_TEXT:
-        template = {
-            "template_type": "button",
-            "text": text,
-            "buttons": [{"type": "postback", "title": t, "payload": p} for t, p in choices],
-        }
-        return {"attachment": {"type": "template", "payload": template}}
-    quick = [
-        {"content_type": "text", "title": t, "payload": p} for t, p in choices[:MAX_QUICK_REPLIES]
-    ]
-    return {"text": text, "quick_replies": quick}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
   reply in the sender's language.
 - Handling in the background, so that the webhook answers the platform at once; on shutdown the
   server waits (``drain``, at most ``DRAIN_TIMEOUT_S``) for the events already accepted.
+- Before a user's message goes to the bot, the answers kept for them (they asked to be told, and
+  Messenger's 24-hour window had closed) are sent first (:mod:`bot.notifications.on_return`).
 - A message the bot fails on (tracker store down, a bug) gets an apology asking the user to send
   it again, in their language, instead of silence; the failure is logged without user text.
 - The blueprint with its health route (``GET /``); each platform adds its webhook routes.
@@ -28,9 +30,11 @@ from bot import log_safety
 from bot.channels.common import LanguageMemory, pseudonym
 from bot.channels.store import ChannelStore
 from bot.knowledge import configured_knowledge
+from bot.notifications.on_return import deliver_on_return
 
 MAX_BODY_BYTES = 1_000_000  # a webhook body larger than this is refused (413)
 DRAIN_TIMEOUT_S = 20.0  # on shutdown, how long to wait for events already accepted
+ON_RETURN_TIMEOUT_S = 2.0  # longest wait for the answers kept for a returning user
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +110,12 @@ class WebhookInput(InputChannel):
             await output.send_text_message(sender, configured_knowledge().text("non_text", lang))
             return
         self.languages.note(sender, event.visible_text or event.text)
+        # an answer kept for this person (Messenger outside its 24-hour window) comes first; a
+        # slow or unreachable database never holds the message up for long
+        try:
+            await asyncio.wait_for(deliver_on_return(sender, output), ON_RETURN_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            logger.warning("%s: kept answers not checked in time", self.name())
         try:
             await on_new_message(
                 UserMessage(

@@ -115,16 +115,26 @@ def glossary() -> dict[str, str]:
 
 def tokens(text: str) -> list[str]:
     """The Khmer-aware word tokens of a masked question (placeholders dropped), lower-cased."""
-    return [t.lower() for t, _, _ in segment(_PLACEHOLDER.sub(" ", text))]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(t.lower() for t, _, _ in segment(_PLACEHOLDER.sub(" ", text)))
 
 
 def concepts(text: str) -> list[str]:
     """The glossary concepts a question mentions, by word and, for Khmer, by substring."""
+    return list(_concepts(text))
+
+
+@lru_cache(maxsize=8192)
+def _concepts(text: str) -> tuple[str, ...]:
     table = glossary()
     found = [table[t] for t in tokens(text) if t in table]
     clean = normalise(text).lower()
     found += [c for w, c in table.items() if len(w) > 2 and not w.isascii() and w in clean]
-    return sorted(set(found))
+    return tuple(sorted(set(found)))
 
 
 def topic_intent(record: GapRecord) -> str | None:
@@ -149,17 +159,22 @@ def _block(docs: list[str], weight: float, **options: object) -> sparse.csr_matr
 
 def features(records: Sequence[GapRecord]) -> sparse.csr_matrix:
     """One row per record: weighted words, character n-grams, concepts and suggested intent."""
-    texts = [normalise(_PLACEHOLDER.sub(" ", r.text)) for r in records]
+    return text_features([r.text for r in records], [topic_intent(r) or "" for r in records])
+
+
+def text_features(
+    raw: Sequence[str], intents: Sequence[str] | None = None, weights: dict[str, float] = WEIGHTS
+) -> sparse.csr_matrix:
+    """One row per masked text: the blocks of :func:`features` (``intents``: each text's topic
+    intent, or none at all)."""
+    texts = [normalise(_PLACEHOLDER.sub(" ", t)) for t in raw]
     blocks = [
-        _block(texts, WEIGHTS["words"], analyzer=tokens),
-        _block(texts, WEIGHTS["chars"], analyzer="char_wb", ngram_range=(2, 4), lowercase=True),
-        _block([r.text for r in records], WEIGHTS["concepts"], analyzer=concepts),
-        _block(
-            [topic_intent(r) or "" for r in records],
-            WEIGHTS["intent"],
-            analyzer=lambda s: [s] if s else [],
-        ),
+        _block(texts, weights["words"], analyzer=tokens),
+        _block(texts, weights["chars"], analyzer="char_wb", ngram_range=(2, 4), lowercase=True),
+        _block(list(raw), weights["concepts"], analyzer=concepts),
     ]
+    if intents is not None and weights.get("intent"):
+        blocks.append(_block(list(intents), weights["intent"], analyzer=lambda s: [s] if s else []))
     return sparse.hstack(blocks).tocsr()
 
 

@@ -9,6 +9,8 @@ Routes:
   More than ``WEB_RATE_PER_CONVERSATION`` messages a minute from one conversation, or
   ``WEB_RATE_PER_ADDRESS`` from one address, get a 429 with ``Retry-After``
   (:mod:`bot.web.rate_limit`).
+- ``POST /chat/api/notifications`` ``{"sender"}``: the answers kept for this conversation (it
+  asked to be told; :mod:`bot.web.notify`), as Rasa messages; the page asks at each visit.
 - ``GET /healthz`` answers ``{"status": "ok"}``; with ``?deep=1`` it also asks Rasa.
 - ``/staff/...`` and ``GET /api/gaps``: the staff dashboard of knowledge gaps and its JSON API, when
   a gap store is given (see :mod:`bot.web.staff`).
@@ -34,7 +36,7 @@ from aiohttp import web
 
 from bot.gaps.capture import hmac_key
 from bot.gaps.store import GapStore
-from bot.web import chat_identity
+from bot.web import chat_identity, notify
 from bot.web import staff as staff_dashboard
 from bot.web.rate_limit import RateLimiter
 from bot.web.settings import WebSettings
@@ -291,6 +293,25 @@ async def post_message(request: web.Request) -> web.Response:
     return response
 
 
+async def kept_notifications(request: web.Request) -> web.Response:
+    """What is kept for this browser tab's conversation (answers to questions it asked to be
+    told about); nothing without the chat cookie."""
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, ERR_NOT_JSON)
+    sender = body.get("sender") if isinstance(body, dict) else None
+    token = request.cookies.get(chat_identity.CHAT_COOKIE, "")
+    if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender):
+        return _error(400, ERR_SENDER)
+    if not chat_identity.valid(token):
+        return _json([])
+    conversation = chat_identity.conversation(request.app[CHAT_SECRET_KEY], token, sender)
+    messages = await notify.kept_for(request.app, conversation)
+    _note(request, notifications=len(messages))
+    return _json(messages)
+
+
 async def _load_chat_secret(app: web.Application) -> None:
     """The web chat's secret, derived from the gap store's key when the app starts."""
     app[CHAT_SECRET_KEY] = chat_identity.chat_secret(hmac_key())
@@ -346,4 +367,6 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     if gaps is not None:
         staff_dashboard.mount(app, gaps, staff or staff_dashboard.StaffSettings.from_env())
+        notify.mount(app, gaps)
+        app.router.add_post("/chat/api/notifications", kept_notifications)
     return app

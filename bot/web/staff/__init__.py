@@ -11,8 +11,11 @@ except the API (the modules: ``settings``, ``core`` shared by the pages, ``login
 - ``GET /staff/gaps`` the list with filters and search; ``GET /staff/gaps/{id}`` one question;
 - ``POST /staff/gaps/bulk`` status change with a note, or the selection as Rasa NLU YAML;
 - ``GET /staff/gaps.csv`` the filtered list as CSV;
+- ``/staff/answers…`` staff answers: write, preview, publish, edit, unpublish
+  (:mod:`bot.web.staff.answers`);
 - ``GET /api/gaps`` (``Authorization: Bearer $GAPS_API_TOKEN``) filters ``since``, ``status``,
-  ``reason``, ``language``, ``limit``.
+  ``reason``, ``language``, ``limit``; ``GET /api/clusters``; ``GET``/``POST /api/answers``,
+  ``DELETE /api/answers/{id}``, ``GET /api/notifications`` (:mod:`bot.web.staff.answers_api`).
 
 Settings (environment): ``DASHBOARD_USER`` and ``DASHBOARD_PASSWORD_HASH`` (from
 ``make staff-password``) enable the dashboard; ``GAPS_API_TOKEN`` enables the API; without them
@@ -40,6 +43,20 @@ from bot.gaps.capture import hmac_key
 from bot.gaps.store import GapStore
 from bot.knowledge import configured_knowledge
 from bot.web.sessions import Sessions
+from bot.web.staff.answers import (
+    answer_page,
+    answer_state,
+    answers_page,
+    create_answer,
+    new_answer,
+    update_answer,
+)
+from bot.web.staff.answers_api import (
+    api_answers,
+    api_delete_answer,
+    api_notifications,
+    api_publish_answer,
+)
 from bot.web.staff.api import api_clusters, api_gaps
 from bot.web.staff.core import (
     DASHBOARD_KEY,
@@ -125,7 +142,17 @@ def mount(
     r.add_get("/staff/gaps.csv", export_csv)
     r.add_get(r"/staff/gaps/{id:\d+}", gap_page)
     r.add_post("/staff/gaps/bulk", bulk)
+    r.add_get("/staff/answers", answers_page)
+    r.add_get("/staff/answers/new", new_answer)
+    r.add_post("/staff/answers", create_answer)
+    r.add_get(r"/staff/answers/{id:\d+}", answer_page)
+    r.add_post(r"/staff/answers/{id:\d+}", update_answer)
+    r.add_post(r"/staff/answers/{id:\d+}/state", answer_state)
     r.add_static("/staff/static", STATIC)
     r.add_get("/api/gaps", api_gaps)
     r.add_get("/api/clusters", api_clusters)
+    r.add_get("/api/answers", api_answers)
+    r.add_post("/api/answers", api_publish_answer)
+    r.add_delete(r"/api/answers/{id:\d+}", api_delete_answer)
+    r.add_get("/api/notifications", api_notifications)
     return dash

@@ -9,6 +9,7 @@
   "use strict";
 
   var API_URL = "/chat/api/message";
+  var KEPT_URL = "/chat/api/notifications";
   var SENDER_KEY = "nssf-chat-sender";
   var SENDER_RE = /^[A-Za-z0-9_-]{1,64}$/;
   var KHMER_RE = /[\u1780-\u17FF\u19E0-\u19FF]/;
@@ -254,4 +255,18 @@
   });
 
   input.addEventListener("input", autoGrow);
+
+  /* Answers kept for this conversation (the user asked to be told when NSSF has one): shown
+     first, at each visit. Nothing to show, or no connection: nothing happens. */
+  queue = queue.then(function () {
+    return fetch(KEPT_URL, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ sender: sender }),
+      credentials: "same-origin",
+    })
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (data) { if (Array.isArray(data)) data.forEach(renderBotMessage); })
+      .catch(function () {});
+  });
 })();

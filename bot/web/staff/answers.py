@@ -1,0 +1,234 @@
+"""The staff pages of answers: write one for a cluster or some questions, preview it as each
+channel shows it, publish, edit (a new version each time), unpublish and publish again; the list
+with how often each was used.
+
+- ``GET /staff/answers``; ``GET /staff/answers/new?cluster=KEY`` or ``?gaps=1,2``;
+- ``POST /staff/answers`` (``action`` ``preview`` or ``publish``, hidden ``gap_ids``);
+- ``GET /staff/answers/{id}``; ``POST /staff/answers/{id}`` (``preview`` or ``save``);
+- ``POST /staff/answers/{id}/state`` (``to`` ``published`` or ``unpublished``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from bot.gaps.clustering import cluster
+from bot.gaps.model import OPEN_STATUSES, GapRecord
+from bot.gaps.store import GapFilters
+from bot.knowledge import configured_knowledge
+from bot.staff_answers.model import MAX_QUESTIONS, PUBLISHED, UNPUBLISHED, Draft, Question
+from bot.staff_answers.replies import preview
+from bot.staff_answers.store import UnknownAnswer
+from bot.web import notify
+from bot.web.staff.core import (
+    dashboard,
+    form_field,
+    in_thread,
+    language,
+    log,
+    message,
+    render,
+    staff_only,
+)
+from bot.web.staff.pages import with_flash
+
+
+def topics() -> tuple[str, ...]:
+    return tuple(configured_knowledge().topics)
+
+
+def _topic_choices(request: web.Request) -> list[tuple[str, str]]:
+    kb = configured_knowledge()
+    lang = language(request)
+    return [(key, kb.title(key, lang)) for key in kb.topics]
+
+
+def draft_of(form: Mapping[str, Any]) -> Draft:
+    raw_date = form_field(form, "source_date").strip()
+    try:
+        day = dt.date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        day = None
+    return Draft(
+        form_field(form, "en"),
+        form_field(form, "km"),
+        form_field(form, "source_name"),
+        day,
+        form_field(form, "topic"),
+    )
+
+
+def _ids(raw: list[str]) -> tuple[int, ...]:
+    return tuple(sorted({int(v) for v in raw if v.isdigit()}))[:MAX_QUESTIONS]
+
+
+async def _questions_for(request: web.Request) -> tuple[list[GapRecord], str]:
+    """The gap questions a new answer is for: a cluster's (``cluster``) or given ids (``gaps``);
+    with the hidden ``gap_ids`` of a posted form."""
+    store = dashboard(request).store
+    if request.method == "POST":
+        form = request["form"]
+        values = [v for v in form.getall("gap_ids", []) if isinstance(v, str)]
+        ids = _ids(values)
+        key = ""
+    else:
+        key = request.query.get("cluster", "")
+        ids = _ids(request.query.get("gaps", "").split(","))
+    if key:
+        records = await in_thread(store.list, GapFilters(statuses=OPEN_STATUSES))
+        groups = await in_thread(cluster, records)
+        found = next((c for c in groups if c.key == key), None)
+        return (list(found.records) if found else []), key
+    if not ids:
+        return [], ""
+    return await in_thread(store.list, GapFilters(ids=ids)), ""
+
+
+def _form(
+    request: web.Request,
+    draft: Draft,
+    records: list[GapRecord],
+    *,
+    answer: Any = None,
+    problems: dict[str, str] | None = None,
+    show_preview: bool = False,
+    status: int = 200,
+    versions: tuple[Any, ...] = (),
+    notifications: tuple[Any, ...] = (),
+) -> web.Response:
+    views = preview(draft, configured_knowledge()) if show_preview and not problems else {}
+    return render(
+        request,
+        "answer.html",
+        status,
+        draft=draft,
+        records=records,
+        answer=answer,
+        problems=problems or {},
+        previews=views,
+        versions=versions,
+        notifications=notifications,
+        topics=_topic_choices(request),
+    )
+
+
+@staff_only
+async def answers_page(request: web.Request) -> web.StreamResponse:
+    answers = await in_thread(dashboard(request).answers.list)
+    return render(request, "answers.html", answers=answers)
+
+
+@staff_only
+async def new_answer(request: web.Request) -> web.StreamResponse:
+    records, _ = await _questions_for(request)
+    if not records:
+        return message(request, 404, "cluster_gone_title", "answer_no_questions")
+    return _form(request, Draft("", "", "", dt.date.today()), records)
+
+
+@staff_only
+async def create_answer(request: web.Request) -> web.StreamResponse:
+    form = request["form"]
+    records, _ = await _questions_for(request)
+    if not records:
+        return message(request, 422, "cluster_gone_title", "answer_no_questions")
+    draft = draft_of(form)
+    problems = draft.problems(topics())
+    if form_field(form, "action") != "publish" or problems:
+        return _form(
+            request,
+            draft,
+            records,
+            problems=problems if form_field(form, "action") == "publish" else {},
+            show_preview=True,
+            status=422 if problems and form_field(form, "action") == "publish" else 200,
+        )
+    questions = [Question(r.text, r.language, r.id) for r in records]
+    session = request["staff_session"]
+    answer_id = await in_thread(dashboard(request).answers.publish, draft, questions, session.user)
+    log.info("staff published answer %d for %d question(s)", answer_id, len(questions))
+    await notify.answered(request, answer_id, [q.gap_id for q in questions if q.gap_id])
+    raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", "done_published"))
+
+
+def _answer_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def _show(request: web.Request, draft: Draft | None = None, **kwargs: Any) -> web.Response:
+    answers = dashboard(request).answers
+    answer = await in_thread(answers.get, _answer_id(request))
+    if answer is None:
+        return message(request, 404, "answer_gone_title", "answer_gone")
+    versions = tuple(await in_thread(answers.versions, answer.id))
+    told = tuple(await in_thread(request.app[notify.DELIVERER_KEY].notify.list, answer.id))
+    return _form(
+        request,
+        draft or answer.draft,
+        [],
+        answer=answer,
+        versions=versions,
+        notifications=told,
+        **kwargs,
+    )
+
+
+@staff_only
+async def answer_page(request: web.Request) -> web.StreamResponse:
+    return await _show(request, show_preview=True)
+
+
+@staff_only
+async def update_answer(request: web.Request) -> web.StreamResponse:
+    form = request["form"]
+    draft = draft_of(form)
+    problems = draft.problems(topics())
+    if form_field(form, "action") != "save" or problems:
+        saving = form_field(form, "action") == "save"
+        return await _show(
+            request,
+            draft,
+            problems=problems if saving else {},
+            show_preview=True,
+            status=422 if problems and saving else 200,
+        )
+    answer_id = _answer_id(request)
+    try:
+        version = await in_thread(
+            dashboard(request).answers.update, answer_id, draft, request["staff_session"].user
+        )
+    except UnknownAnswer:
+        return message(request, 404, "answer_gone_title", "answer_gone")
+    log.info("staff saved version %d of answer %d", version, answer_id)
+    raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", "done_saved"))
+
+
+@staff_only
+async def answer_state(request: web.Request) -> web.StreamResponse:
+    answer_id = _answer_id(request)
+    to = form_field(request["form"], "to")
+    if to not in (PUBLISHED, UNPUBLISHED):
+        raise web.HTTPBadRequest(text="to must be published or unpublished")
+    try:
+        await in_thread(
+            dashboard(request).answers.set_published,
+            answer_id,
+            to == PUBLISHED,
+            request["staff_session"].user,
+        )
+    except UnknownAnswer:
+        return message(request, 404, "answer_gone_title", "answer_gone")
+    log.info("staff set answer %d to %s", answer_id, to)
+    if to == PUBLISHED:  # those who were waiting when it was unpublished are told now
+        answer = await in_thread(dashboard(request).answers.get, answer_id)
+        gap_ids = [q.gap_id for q in answer.questions if q.gap_id] if answer else []
+        await notify.answered(request, answer_id, gap_ids)
+    done = "done_published" if to == PUBLISHED else "done_unpublished"
+    raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", done))

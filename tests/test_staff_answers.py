@@ -1,0 +1,250 @@
+"""Staff answers without the web: publishing, versions and use counts in the database, what
+users see (source and date, buttons, each channel's limits), the live refresh that makes an answer
+used within seconds, and the actions that use it only where the bot would record a gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+import actions.staff
+from actions.answers import ActionAnswer
+from actions.unresolved import ActionUnresolved
+from bot.gaps.capture import GapRecorder
+from bot.gaps.store import GapStore
+from bot.knowledge import configured_knowledge
+from bot.staff_answers.live import LiveAnswers, refresh_seconds
+from bot.staff_answers.matching import Matcher
+from bot.staff_answers.model import Draft, Question
+from bot.staff_answers.replies import preview, staff_reply
+from bot.staff_answers.store import AnswerStore, UnknownAnswer
+from tests.factories import run_action, tracker
+from tests.gaps_support import gap
+
+KB = configured_knowledge()
+GLASSES = "does nssf pay for my glasses"
+DRAFT = Draft(
+    en="NSSF health care does not pay for glasses. Eye injuries at work are covered.",
+    km="ការថែទាំសុខភាពរបស់ ប.ស.ស. មិនចេញថ្លៃវ៉ែនតាទេ។",
+    source_name="NSSF communication team",
+    source_date=dt.date(2026, 11, 30),
+)
+
+
+@pytest.fixture
+def answers(sqlite_store: GapStore) -> AnswerStore:
+    return AnswerStore(sqlite_store)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_publishing_keeps_the_questions_and_marks_their_gaps_answered(
+    answers: AnswerStore, sqlite_store: GapStore
+) -> None:
+    sqlite_store.add(gap(GLASSES))
+    sqlite_store.add(gap("lottery numbers today"))
+    record = next(r for r in sqlite_store.list() if r.text == GLASSES)
+    answer_id = answers.publish(DRAFT, [Question(record.text, "en", record.id)], "dara")
+    stored = answers.get(answer_id)
+    assert stored is not None and stored.published and stored.version == 1
+    assert stored.draft == DRAFT and stored.created_by == "dara"
+    assert stored.questions == (Question(GLASSES, "en", record.id),)
+    statuses = {r.text: (r.status, r.note) for r in sqlite_store.list()}
+    assert statuses[GLASSES] == ("answered", f"Staff answer #{answer_id}")
+    assert statuses["lottery numbers today"] == ("new", "")
+
+
+def test_editing_adds_a_version_and_unpublishing_hides_the_answer(answers: AnswerStore) -> None:
+    answer_id = answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    changed = Draft(
+        DRAFT.en + " Ask your employer.", DRAFT.km, DRAFT.source_name, DRAFT.source_date
+    )
+    assert answers.update(answer_id, changed, "sophea") == 2
+    versions = answers.versions(answer_id)
+    assert [(v.version, v.author) for v in versions] == [(2, "sophea"), (1, "dara")]
+    assert versions[1].draft == DRAFT  # nothing is overwritten
+    current = answers.get(answer_id)
+    assert current is not None and current.draft == changed and current.updated_by == "sophea"
+    answers.set_published(answer_id, False, "sophea")
+    assert answers.published() == []
+    answers.set_published(answer_id, True, "dara")
+    assert [a.id for a in answers.published()] == [answer_id]
+    with pytest.raises(UnknownAnswer):
+        answers.update(answer_id + 1, changed, "x")
+    with pytest.raises(UnknownAnswer):
+        answers.set_published(answer_id + 1, False, "x")
+
+
+def test_uses_are_counted(answers: AnswerStore) -> None:
+    answer_id = answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    answers.record_use(answer_id)
+    answers.record_use(answer_id)
+    used = answers.get(answer_id)
+    assert used is not None and used.uses == 2 and used.last_used_at is not None
+
+
+@pytest.mark.parametrize(
+    ("draft", "problems"),
+    [
+        (Draft("", "x", "s", dt.date(2026, 1, 1)), {"answer.en": "missing"}),
+        (Draft("x", " ", "s", dt.date(2026, 1, 1)), {"answer.km": "missing"}),
+        (Draft("x", "x", "", None), {"source.name": "missing", "source.date": "missing"}),
+        (Draft("x" * 2001, "x", "s", dt.date(2026, 1, 1)), {"answer.en": "too_long"}),
+        (Draft("x", "x", "s", dt.date.today() + dt.timedelta(days=5)), {"source.date": "future"}),
+        (Draft("x", "x", "s", dt.date(2026, 1, 1), "weddings"), {"topic": "unknown"}),
+        (Draft("x", "x", "s", dt.date(2026, 1, 1), "health_care"), {}),
+    ],
+)
+def test_a_draft_needs_both_languages_a_source_and_its_date(
+    draft: Draft, problems: dict[str, str]
+) -> None:
+    assert draft.problems(tuple(KB.topics)) == problems
+
+
+def test_users_see_the_answer_with_its_source_and_date_and_the_related_topic() -> None:
+    draft = Draft(DRAFT.en, DRAFT.km, DRAFT.source_name, DRAFT.source_date, "health_care")
+    reply = staff_reply(draft, "km", KB)
+    assert reply.text == (
+        f"{DRAFT.km}\n\n{KB.text('source_label', 'km')}: NSSF communication team (2026-11-30)"
+    )
+    assert [b.title for b in reply.buttons] == [
+        KB.title("health_care", "km"),
+        KB.text("menu_button", "km"),
+    ]
+
+
+def test_the_preview_shows_each_channels_limits() -> None:
+    short = {v.channel: v for v in preview(DRAFT, KB)["en"]}
+    assert short["messenger"].notes == () and len(short["messenger"].messages) == 1
+    assert short["messenger"].messages[0][1] == (KB.text("menu_button", "en"),)
+    long_text = "\n\n".join(["This sentence is about the glasses rule." * 4] * 14)
+    assert 2000 < len(long_text) <= 4096 - 100
+    long = {v.channel: v for v in preview(Draft(long_text, "ក", "s", DRAFT.source_date), KB)["en"]}
+    assert long["messenger"].notes[0] == "preview_split"
+    assert len(long["messenger"].messages) == 2
+    assert all(len(text) <= 2000 for text, _ in long["messenger"].messages)
+    assert long["telegram"].notes == () and len(long["telegram"].messages) == 1
+    medium = Draft("word " * 150, "ក", "s", DRAFT.source_date)  # over a button template's 640
+    notes = {v.channel: v.notes for v in preview(medium, KB)["en"]}
+    assert notes["messenger"] == ("preview_quick_replies",)
+
+
+def test_the_matcher_finds_a_close_question_and_leaves_unrelated_ones(
+    answers: AnswerStore,
+) -> None:
+    answers.publish(DRAFT, [Question(GLASSES, "en"), Question("nssf glasses refund", "en")], "d")
+    matcher = Matcher(answers.published())
+    found = matcher.match("Does NSSF pay for glasses?")
+    assert found is not None and found.question == GLASSES
+    assert matcher.match("what is the weather in Phnom Penh today") is None
+    assert matcher.match("") is None and matcher.match("👍") is None
+
+
+def test_live_answers_see_a_new_or_unpublished_answer_after_the_refresh_period(
+    answers: AnswerStore,
+) -> None:
+    clock = Clock()
+    live = LiveAnswers(answers, refresh_s=5, clock=clock)
+    assert live.match(GLASSES) is None
+    answer_id = answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    clock.now = 4.9
+    assert live.match(GLASSES) is None  # read less than 5 s ago
+    clock.now = 5.0
+    found = live.match(GLASSES)
+    assert found is not None and found.answer.id == answer_id
+    answers.set_published(answer_id, False, "dara")
+    clock.now = 10.0
+    assert live.match(GLASSES) is None
+
+
+def test_live_answers_keep_the_last_answers_when_the_database_fails(
+    answers: AnswerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    live = LiveAnswers(answers, refresh_s=5, clock=clock)
+    answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    assert live.match(GLASSES) is not None
+
+    def down() -> None:
+        raise OperationalError("SELECT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(answers, "published", down)
+    clock.now = 60.0
+    assert live.match(GLASSES) is not None
+
+
+def test_the_refresh_period_is_configurable_and_bounded() -> None:
+    assert refresh_seconds({}) == 5.0
+    assert refresh_seconds({"STAFF_ANSWERS_REFRESH_SECONDS": "1.5"}) == 1.5
+    assert refresh_seconds({"STAFF_ANSWERS_REFRESH_SECONDS": "600"}) == 60.0
+    assert refresh_seconds({"STAFF_ANSWERS_REFRESH_SECONDS": "soon"}) == 5.0
+
+
+@pytest.fixture
+def live(answers: AnswerStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveAnswers]:
+    """The actions' live answers, on a fresh store, refreshed at every message."""
+    current = LiveAnswers(answers, refresh_s=0)
+    monkeypatch.setattr(actions.staff, "configured_live_answers", lambda: current)
+    yield current
+    current._writer.shutdown(wait=True)
+
+
+def recorded(recorder: GapRecorder) -> list[str]:
+    recorder.flush()
+    return [r.text for r in recorder.store.list()]
+
+
+async def test_a_question_no_answer_covers_gets_the_staff_answer_and_no_gap(
+    live: LiveAnswers, answers: AnswerStore, recorder: GapRecorder
+) -> None:
+    t = tracker(GLASSES, "not_covered", ranking=[("not_covered", 0.8), ("health_care", 0.1)])
+    before, _ = await run_action(ActionUnresolved(), t)
+    assert before[0][0] != staff_reply(DRAFT, "en", KB).text
+    assert recorded(recorder) == [GLASSES]
+    answer_id = answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    after, _ = await run_action(ActionUnresolved(), t)
+    assert after[0][0] == staff_reply(DRAFT, "en", KB).text
+    assert recorded(recorder) == [GLASSES]  # no second gap
+    live._writer.shutdown(wait=True)
+    used = answers.get(answer_id)
+    assert used is not None and used.uses == 1
+
+
+async def test_an_off_topic_or_unsure_question_gets_the_staff_answer_in_khmer(
+    live: LiveAnswers, answers: AnswerStore, recorder: GapRecorder
+) -> None:
+    question = "តើ ប.ស.ស. ចេញថ្លៃវ៉ែនតាឱ្យខ្ញុំទេ"
+    answers.publish(DRAFT, [Question(question, "km")], "dara")
+    for intent in ("out_of_scope", "nlu_fallback"):
+        messages, _ = await run_action(ActionUnresolved(), tracker(question, intent))
+        assert messages[0][0] == staff_reply(DRAFT, "km", KB).text
+    assert recorded(recorder) == []
+
+
+async def test_a_staff_answer_never_replaces_a_topic_answer_with_its_figures(
+    live: LiveAnswers, answers: AnswerStore, recorder: GapRecorder
+) -> None:
+    question = "How much is the maternity allowance?"
+    answers.publish(DRAFT, [Question(question, "en")], "dara")
+    messages, _ = await run_action(ActionAnswer(), tracker(question, "maternity"))
+    assert messages[0][0] == KB.answer("maternity", "en")
+    assert all(m[0] != staff_reply(DRAFT, "en", KB).text for m in messages)
+
+
+async def test_a_button_payload_or_a_human_request_never_gets_a_staff_answer(
+    live: LiveAnswers, answers: AnswerStore, recorder: GapRecorder
+) -> None:
+    answers.publish(DRAFT, [Question("I want to talk to a person", "en")], "dara")
+    messages, _ = await run_action(
+        ActionUnresolved(), tracker("I want to talk to a person", "request_human")
+    )
+    assert messages[0][0] != staff_reply(DRAFT, "en", KB).text

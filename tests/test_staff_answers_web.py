@@ -5,6 +5,7 @@ escaped."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gaps.store import GapStore
 from bot.knowledge import configured_knowledge
+from bot.staff_answers.model import Draft, Question
 from bot.staff_answers.store import AnswerStore
 from tests.gaps_support import WEDDING_QUESTIONS, gap
 from tests.test_dashboard import CSRF, TOKEN, XSS, log_in, staff_app
@@ -187,6 +189,16 @@ async def test_the_api_publishes_lists_and_unpublishes_answers(
         headers=AUTH,
     )
     assert by_ids.status == 201
+    sqlite_store.add(gap("will nssf give a grant when i marry"))
+    later = sqlite_store.list()[0].id
+    linked = await client.post(
+        f"/api/answers/{answer_id}/questions", json={"gap_ids": [later]}, headers=AUTH
+    )
+    assert linked.status == 200 and (await linked.json()) == {"id": answer_id, "added": 1}
+    nowhere = await client.post(
+        "/api/answers/999/questions", json={"gap_ids": [later]}, headers=AUTH
+    )
+    assert nowhere.status == 404
     deleted = await client.delete(f"/api/answers/{answer_id}", headers=AUTH)
     assert deleted.status == 200 and (await deleted.json())["status"] == "unpublished"
     assert [a.id for a in AnswerStore(sqlite_store).published()] == [(await by_ids.json())["id"]]
@@ -262,3 +274,53 @@ async def test_the_answer_page_shows_who_asked_to_be_told_and_never_their_addres
     # the fake has no Messenger token here: the request waits, pending, visible
     assert rows == [("pending", "messenger")]
     assert "psid-secret-42" not in page
+
+
+async def test_a_question_found_later_joins_an_existing_answer_and_its_asker_is_told(
+    client: TestClient, sqlite_store: GapStore
+) -> None:
+    from bot.gaps.capture import hmac_key
+    from bot.gaps.redaction import conversation_key
+    from bot.notifications.address import AddressBox
+    from bot.notifications.store import NotifyStore
+
+    sqlite_store.add(gap("does nssf pay for my glasses"))
+    first = sqlite_store.list()[0]
+    answers = AnswerStore(sqlite_store)
+    answer_id = answers.publish(
+        Draft(FORM["en"], FORM["km"], FORM["source_name"], dt.date(2026, 11, 30)),
+        [Question(first.text, "en", first.id)],
+        "dara",
+    )
+    later = gap("spectacles, are they refunded by social security?")
+    sqlite_store.add(later)
+    later_id = next(r.id for r in sqlite_store.list() if r.uid == later.uid)
+    notify = NotifyStore(sqlite_store, AddressBox.from_env())
+    web_id = "web:" + "a" * 32
+    notify.subscribe(later.uid, conversation_key(web_id, hmac_key()), "web", web_id, "en")
+    await log_in(client)
+    page = await (await client.get(f"/staff/gaps/{later_id}")).text()
+    assert 'action="/staff/answers/link"' in page and f'<option value="{answer_id}">' in page
+    token = CSRF.search(page).group(1)
+    done = await client.post(
+        "/staff/answers/link",
+        data={"csrf": token, "answer": str(answer_id), "gap_ids": str(later_id)},
+        allow_redirects=False,
+    )
+    assert done.status == 303
+    flash = await (await client.get(done.headers["Location"])).text()
+    assert "Added: the bot now also gives this answer to these questions." in flash
+    linked = answers.get(answer_id)
+    assert linked is not None and [q.gap_id for q in linked.questions] == [first.id, later_id]
+    assert {r.status for r in sqlite_store.list()} == {"answered"}
+    assert [n.state for n in notify.list()] == ["pending"]  # told at the next visit
+    again = await client.post(
+        "/staff/answers/link",
+        data={"csrf": token, "answer": str(answer_id), "gap_ids": str(later_id)},
+        allow_redirects=False,
+    )
+    assert again.status == 303 and len(answers.get(answer_id).questions) == 2  # not twice
+    missing = await client.post(
+        "/staff/answers/link", data={"csrf": token, "answer": "999", "gap_ids": str(later_id)}
+    )
+    assert missing.status == 404

@@ -69,24 +69,41 @@ class AnswerStore:
             if kept:
                 conn.execute(
                     sa.insert(staff_answer_questions),
-                    [
-                        {
-                            "answer_id": answer_id,
-                            "gap_id": q.gap_id,
-                            "text": q.text[:MAX_TEXT_CHARS].replace("\x00", ""),
-                            "language": q.language,
-                        }
-                        for q in kept
-                    ],
+                    [_question_row(int(answer_id), q) for q in kept],
                 )
-            gap_ids = sorted({q.gap_id for q in kept if q.gap_id is not None})
-            if gap_ids:
-                conn.execute(
-                    sa.update(gaps)
-                    .where(gaps.c.id.in_(gap_ids))
-                    .values(status="answered", updated_at=now, note=f"Staff answer #{answer_id}")
-                )
+            _mark_answered(conn, int(answer_id), [q.gap_id for q in kept], now)
         return int(answer_id)
+
+    def add_questions(self, answer_id: int, questions: Sequence[Question], author: str) -> int:
+        """Link more questions to an answer (new paraphrases staff found among the gaps): the
+        bot then matches them too, and their gaps become answered; returns how many were added
+        (a question already linked is not added twice)."""
+        now = utcnow()
+        with self._begin() as conn:
+            if (
+                conn.scalar(sa.select(staff_answers.c.id).where(staff_answers.c.id == answer_id))
+                is None
+            ):
+                raise UnknownAnswer(answer_id)
+            q = staff_answer_questions
+            known = {
+                (row.text, row.gap_id)
+                for row in conn.execute(
+                    sa.select(q.c.text, q.c.gap_id).where(q.c.answer_id == answer_id)
+                )
+            }
+            fresh = [x for x in questions if x.text.strip() and (x.text, x.gap_id) not in known][
+                :MAX_QUESTIONS
+            ]
+            if fresh:
+                conn.execute(sa.insert(q), [_question_row(answer_id, x) for x in fresh])
+                conn.execute(
+                    sa.update(staff_answers)
+                    .where(staff_answers.c.id == answer_id)
+                    .values(updated_at=now, updated_by=author)
+                )
+            _mark_answered(conn, answer_id, [x.gap_id for x in fresh], now)
+        return len(fresh)
 
     def update(self, answer_id: int, draft: Draft, author: str) -> int:
         """Save ``draft`` as the answer's next version; returns that version's number."""
@@ -163,6 +180,28 @@ class AnswerStore:
                 Version(r.version, _draft(r._mapping), r.author, r.created_at)
                 for r in conn.execute(query)
             ]
+
+
+def _question_row(answer_id: int, question: Question) -> dict[str, Any]:
+    return {
+        "answer_id": answer_id,
+        "gap_id": question.gap_id,
+        "text": question.text[:MAX_TEXT_CHARS].replace("\x00", ""),
+        "language": question.language,
+    }
+
+
+def _mark_answered(
+    conn: Connection, answer_id: int, gap_ids: Sequence[int | None], now: Any
+) -> None:
+    """The gaps an answer was written for are answered, with a note naming it."""
+    ids = sorted({i for i in gap_ids if i is not None})
+    if ids:
+        conn.execute(
+            sa.update(gaps)
+            .where(gaps.c.id.in_(ids))
+            .values(status="answered", updated_at=now, note=f"Staff answer #{answer_id}")
+        )
 
 
 def _add_version(conn: Connection, answer_id: int, version: int, draft: Draft, author: str) -> None:

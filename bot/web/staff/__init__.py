@@ -48,12 +48,14 @@ from bot.web.staff.answers import (
     answer_state,
     answers_page,
     create_answer,
+    link_questions,
     new_answer,
     update_answer,
 )
 from bot.web.staff.answers_api import (
     api_answers,
     api_delete_answer,
+    api_link_questions,
     api_notifications,
     api_publish_answer,
 )
@@ -148,11 +150,13 @@ def mount(
     r.add_get(r"/staff/answers/{id:\d+}", answer_page)
     r.add_post(r"/staff/answers/{id:\d+}", update_answer)
     r.add_post(r"/staff/answers/{id:\d+}/state", answer_state)
+    r.add_post("/staff/answers/link", link_questions)
     r.add_static("/staff/static", STATIC)
     r.add_get("/api/gaps", api_gaps)
     r.add_get("/api/clusters", api_clusters)
     r.add_get("/api/answers", api_answers)
     r.add_post("/api/answers", api_publish_answer)
     r.add_delete(r"/api/answers/{id:\d+}", api_delete_answer)
+    r.add_post(r"/api/answers/{id:\d+}/questions", api_link_questions)
     r.add_get("/api/notifications", api_notifications)
     return dash

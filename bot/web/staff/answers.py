@@ -5,7 +5,8 @@ with how often each was used.
 - ``GET /staff/answers``; ``GET /staff/answers/new?cluster=KEY`` or ``?gaps=1,2``;
 - ``POST /staff/answers`` (``action`` ``preview`` or ``publish``, hidden ``gap_ids``);
 - ``GET /staff/answers/{id}``; ``POST /staff/answers/{id}`` (``preview`` or ``save``);
-- ``POST /staff/answers/{id}/state`` (``to`` ``published`` or ``unpublished``).
+- ``POST /staff/answers/{id}/state`` (``to`` ``published`` or ``unpublished``);
+- ``POST /staff/answers/link`` (``answer``, ``gap_ids``): more questions for an existing answer.
 """
 
 from __future__ import annotations
@@ -232,3 +233,30 @@ async def answer_state(request: web.Request) -> web.StreamResponse:
         await notify.answered(request, answer_id, gap_ids)
     done = "done_published" if to == PUBLISHED else "done_unpublished"
     raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", done))
+
+
+@staff_only
+async def link_questions(request: web.Request) -> web.StreamResponse:
+    """``POST /staff/answers/link`` (``answer``, ``gap_ids``): questions found later (new
+    paraphrases among the gaps) join an answer: the bot matches them too, their gaps become
+    answered, and the people who asked them and said yes to being told are told now."""
+    raw = form_field(request["form"], "answer")
+    if not raw.isdigit():
+        return message(request, 404, "answer_gone_title", "answer_gone")
+    answer_id = int(raw)
+    records, _ = await _questions_for(request)
+    if not records:
+        return message(request, 422, "cluster_gone_title", "answer_no_questions")
+    questions = [Question(r.text, r.language, r.id) for r in records]
+    answers = dashboard(request).answers
+    try:
+        added = await in_thread(
+            answers.add_questions, answer_id, questions, request["staff_session"].user
+        )
+    except UnknownAnswer:
+        return message(request, 404, "answer_gone_title", "answer_gone")
+    answer = await in_thread(answers.get, answer_id)
+    if answer is not None and answer.published:
+        await notify.answered(request, answer_id, [q.gap_id for q in questions if q.gap_id])
+    log.info("staff linked %d question(s) to answer %d", added, answer_id)
+    raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", "done_linked", done_n=added))

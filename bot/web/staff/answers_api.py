@@ -7,6 +7,8 @@
 - ``GET /api/answers``: every answer, most recently changed first;
 - ``DELETE /api/answers/{id}``: unpublish (the bot stops using it; the answer and its versions
   stay) → ``200``;
+- ``POST /api/answers/{id}/questions``: more questions (``gap_ids`` or ``cluster_id``) for an
+  existing answer;
 - ``GET /api/notifications``: the requests to be told and their delivery state.
 """
 
@@ -198,3 +200,33 @@ async def api_notifications(request: web.Request) -> web.StreamResponse:
             for n in rows
         ]
     )
+
+
+async def api_link_questions(request: web.Request) -> web.StreamResponse:
+    """``POST /api/answers/{id}/questions`` with ``{"gap_ids": […]}`` or ``{"cluster_id": …}``:
+    more questions for an existing answer → ``200 {"id", "added"}``."""
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        return api_error(400, "The body must be JSON.")
+    if not isinstance(body, dict):
+        return api_error(400, "The body must be a JSON object.")
+    answer_id = int(request.match_info["id"])
+    answers = dashboard(request).answers
+    try:
+        questions = await _questions(request, body)
+        if isinstance(questions, web.Response):
+            return questions
+        added = await in_thread(answers.add_questions, answer_id, questions, API_AUTHOR)
+        answer = await in_thread(answers.get, answer_id)
+    except UnknownAnswer:
+        return api_error(404, f"No answer has id {answer_id}.")
+    except SQLAlchemyError as exc:
+        log.error("answers API: database unavailable (%s)", type(exc).__name__)
+        return api_error(503, "The gap database is unavailable; try again later.")
+    if answer is not None and answer.published:
+        await notify.answered(request, answer_id, [q.gap_id for q in questions if q.gap_id])
+    return _json({"id": answer_id, "added": added})

@@ -74,6 +74,7 @@ async def cluster_page(request: web.Request) -> web.StreamResponse:
         records=found.records,
         back=back,
         intents=list(dashboard(request).intents),
+        answers=await in_thread(dashboard(request).answers.list),
         **CHOICES,
     )
 
@@ -113,7 +114,8 @@ async def gap_page(request: web.Request) -> web.StreamResponse:
     record = await in_thread(dashboard(request).store.get, gap_id)
     if record is None:
         return message(request, 404, "not_found_title", "no_such_question")
-    return render(request, "gap.html", record=record, back=request.path, **CHOICES)
+    answers = await in_thread(dashboard(request).answers.list)
+    return render(request, "gap.html", record=record, back=request.path, answers=answers, **CHOICES)
 
 
 def safe_next(raw: str) -> str:

@@ -41,6 +41,7 @@ from bot.channels.settings import (
 from bot.channels.store import ChannelStore
 from bot.channels.telegram import TelegramInput
 from bot.channels.webhook import WebhookInput
+from bot.gaps.capture import GapRecorder
 from bot.knowledge import configured_knowledge
 from tests.fakes.servers import FakeGraph, message_to
 
@@ -228,13 +229,14 @@ class _OtherWebhook(WebhookInput):
 
 
 class _Rasa:
-    """Collects what a channel hands to Rasa."""
+    """Collects what a channel hands to Rasa, and replies "ok" as the bot would."""
 
     def __init__(self) -> None:
         self.received: list[UserMessage] = []
 
     async def __call__(self, message: UserMessage) -> None:
         self.received.append(message)
+        await message.output_channel.send_response(message.sender_id, {"text": "ok"})
 
 
 def test_deliveries_are_remembered_per_channel_in_a_store_opened_on_first_use(
@@ -268,7 +270,8 @@ async def test_a_text_goes_to_rasa_with_the_channel_name_and_message_id() -> Non
         "unit",
         "m_1",
     )
-    assert message.output_channel is output and output.messages == []
+    assert message.output_channel.inner is output  # watched for silence (bot.channels.watchdog)
+    assert output.messages == [{"recipient_id": "u1", "text": "ok"}]
     assert channel.languages.language("u1") == "en"  # from what the user saw they sent
 
 
@@ -570,3 +573,53 @@ def test_generator_script_exits_non_zero_naming_the_missing_secret(tmp_path: Pat
 def test_telegram_settings_build_the_bot_api_base_url() -> None:
     settings = TelegramSettings.from_env({**TELEGRAM_ENV, "TELEGRAM_API_URL": "http://x:1/"})
     assert settings.bot_base_url == "http://x:1/bot"
+
+
+class _HungRasa:
+    """Rasa waiting for an action server that does not answer, until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def __call__(self, message: UserMessage) -> None:
+        await self.release.wait()
+        await message.output_channel.send_response(message.sender_id, {"text": "late answer"})
+
+
+class _SilentRasa:
+    """Rasa whose action server is down: the message is handled and nothing is said."""
+
+    async def __call__(self, message: UserMessage) -> None:
+        return None
+
+
+async def test_a_hung_bot_gets_an_apology_in_time_and_the_late_answer_still_arrives(
+    recorder: GapRecorder,
+) -> None:
+    channel, output, rasa = _Webhook(":memory:", "k"), CollectingOutputChannel(), _HungRasa()
+    channel.apology_after_s = 0.05
+    event = messenger.Incoming("u7", "m_7", "ប្រាក់មាតុភាព", visible_text="ប្រាក់មាតុភាព")
+    handling = asyncio.ensure_future(channel.hand_off(event, output, rasa, "m_7"))
+    while not output.messages:  # the apology comes while the bot still hangs
+        await asyncio.sleep(0.01)
+    assert output.messages == [
+        {"recipient_id": "u7", "text": configured_knowledge().text("handling_failed", "km")}
+    ]
+    rasa.release.set()
+    await handling
+    assert output.messages[-1]["text"] == "late answer"
+    recorder.flush()
+    assert [(r.text, r.reason) for r in recorder.store.list()] == [("ប្រាក់មាតុភាព", "bot_error")]
+
+
+async def test_a_bot_that_says_nothing_gets_an_apology_and_a_bot_error_gap(
+    recorder: GapRecorder,
+) -> None:
+    channel, output = _Webhook(":memory:", "k"), CollectingOutputChannel()
+    event = messenger.Incoming("u8", "m_8", "how much is maternity pay?")
+    await channel.hand_off(event, output, _SilentRasa(), "m_8")
+    assert output.messages == [
+        {"recipient_id": "u8", "text": configured_knowledge().text("handling_failed", "en")}
+    ]
+    recorder.flush()
+    assert [(r.reason, r.channel) for r in recorder.store.list()] == [("bot_error", "unit")]

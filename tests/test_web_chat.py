@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.knowledge import configured_knowledge
 from bot.web.app import STATIC_DIR, create_app
 from bot.web.chat_identity import CHAT_COOKIE
 from bot.web.settings import WebSettings
@@ -153,13 +154,15 @@ async def test_message_of_exactly_the_maximum_length_is_accepted(
     assert len(rasa.received) == 1
 
 
-async def test_empty_rasa_reply_is_returned_as_empty_list(
+async def test_an_empty_rasa_reply_becomes_the_apology_never_silence(
     client: TestClient, rasa: FakeRasa
 ) -> None:
     rasa.reply = []
     resp = await client.post(API, json={"sender": "abc", "message": "hi"})
     assert resp.status == 200
-    assert await resp.json() == []
+    assert [m["text"] for m in await resp.json()] == [
+        configured_knowledge().text("handling_failed", "en")
+    ]
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -523,7 +526,7 @@ def test_settings_defaults_when_environment_is_empty() -> None:
         port=8000,
         rasa_url="http://127.0.0.1:5005",
         max_message_chars=2000,
-        rasa_timeout_s=25.0,
+        rasa_timeout_s=8.0,
     )
 
 
@@ -628,3 +631,34 @@ def test_rate_limits_come_from_the_environment_and_refuse_zero() -> None:
     assert (settings.rate_per_conversation, settings.rate_per_address) == (10, 50)
     with pytest.raises(ValueError, match="WEB_RATE_PER_ADDRESS"):
         WebSettings.from_env({"WEB_RATE_PER_ADDRESS": "0"})
+
+
+# --- the bot failing to answer --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "delay_s", "status"),
+    [([], 0.0, 200), (RASA_REPLY, 1.0, 502)],  # no reply at all; a reply too late
+)
+async def test_a_message_the_bot_does_not_answer_gets_an_apology_and_becomes_a_gap(
+    rasa: FakeRasa, sqlite_store: Any, reply: Any, delay_s: float, status: int
+) -> None:
+    from bot.web.app import FAILURES_KEY
+
+    rasa.reply, rasa.delay_s = reply, delay_s
+    app = create_app(WebSettings(rasa_url=rasa.url, rasa_timeout_s=0.3), sqlite_store)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        resp = await client.post(
+            "/chat/api/message", json={"sender": "tab-1", "message": "ប្រាក់មាតុភាពប៉ុន្មាន"}
+        )
+        assert resp.status == status
+        body = await resp.json()
+        if status == 200:  # the apology, in the user's language, instead of nothing
+            assert [m["text"] for m in body] == [
+                configured_knowledge().text("handling_failed", "km")
+            ]
+        else:
+            assert _is_bilingual(body["error"])
+        app[FAILURES_KEY].recorder().flush()
+    (record,) = sqlite_store.list()
+    assert (record.text, record.reason, record.channel) == ("ប្រាក់មាតុភាពប៉ុន្មាន", "bot_error", "web")

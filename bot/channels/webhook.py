@@ -7,8 +7,10 @@
   server waits (``drain``, at most ``DRAIN_TIMEOUT_S``) for the events already accepted.
 - Before a user's message goes to the bot, the answers kept for them (they asked to be told, and
   Messenger's 24-hour window had closed) are sent first (:mod:`bot.notifications.on_return`).
-- A message the bot fails on (tracker store down, a bug) gets an apology asking the user to send
-  it again, in their language, instead of silence; the failure is logged without user text.
+- A message the bot fails on (tracker store down, a bug), answers nothing to (the action server
+  down) or has not answered after 6 s (the action server hung) gets an apology asking the user to
+  send it again, in their language, instead of silence, and becomes a gap with reason
+  ``bot_error`` (:mod:`bot.channels.watchdog`); the failure is logged without user text.
 - The blueprint with its health route (``GET /``); each platform adds its webhook routes.
 
 Logs carry keyed hashes of ids (``log_id``), never user text.
@@ -29,6 +31,7 @@ from sanic.response import HTTPResponse
 from bot import log_safety
 from bot.channels.common import LanguageMemory, pseudonym
 from bot.channels.store import ChannelStore
+from bot.channels.watchdog import APOLOGY_AFTER_S, answered_or_apologise, record_failure
 from bot.knowledge import configured_knowledge
 from bot.notifications.on_return import deliver_on_return
 
@@ -77,6 +80,7 @@ class WebhookInput(InputChannel):
         self._store = store
         self.languages = LanguageMemory()
         self._tasks: set[asyncio.Task] = set()
+        self.apology_after_s = APOLOGY_AFTER_S
 
     @property
     def store(self) -> ChannelStore:
@@ -116,15 +120,20 @@ class WebhookInput(InputChannel):
             await asyncio.wait_for(deliver_on_return(sender, output), ON_RETURN_TIMEOUT_S)
         except asyncio.TimeoutError:
             logger.warning("%s: kept answers not checked in time", self.name())
-        try:
+        text = event.text
+
+        async def handle(watched: OutputChannel) -> None:
             await on_new_message(
-                UserMessage(
-                    event.text, output, sender, input_channel=self.name(), message_id=message_id
-                )
+                UserMessage(text, watched, sender, input_channel=self.name(), message_id=message_id)
             )
-        except Exception:
-            await self._apologise(sender, output)
-            raise
+
+        await answered_or_apologise(
+            handle,
+            output,
+            lambda: self._apologise(sender, output),
+            lambda: record_failure(sender, text, self.name()),
+            self.apology_after_s,
+        )
 
     async def _apologise(self, sender: str, output: OutputChannel) -> None:
         """Tell the user that their message was not answered and should be sent again."""

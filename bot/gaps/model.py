@@ -24,6 +24,8 @@ REASON_HUMAN_REQUESTED = "human_requested"
 REASON_ELIGIBILITY_UNKNOWN = "eligibility_unknown"
 # an NSSF question the knowledge does not answer (the aspect says what: a place, a refund, ...)
 REASON_NOT_COVERED = "not_covered"
+# the bot failed to answer (the action server hung or was down): the user got an apology
+REASON_BOT_ERROR = "bot_error"
 REASONS = (
     replies.REASON_LOW_CONFIDENCE,
     replies.REASON_OUT_OF_SCOPE,
@@ -33,6 +35,7 @@ REASONS = (
     REASON_HUMAN_REQUESTED,
     REASON_ELIGIBILITY_UNKNOWN,
     REASON_NOT_COVERED,
+    REASON_BOT_ERROR,
 )
 STATUSES = ("new", "reviewing", "answered", "ignored")
 OPEN_STATUSES = ("new", "reviewing")

@@ -5,7 +5,10 @@ Routes:
 - ``GET /`` redirects to ``/chat``.
 - ``GET /chat`` serves the chat page; its CSS and JS are under ``/chat/static/``.
 - ``POST /chat/api/message`` validates ``{"sender", "message"}`` and forwards it to Rasa's REST
-  channel (``{RASA_URL}/webhooks/rest/webhook``); Rasa's list of messages is returned unchanged.
+  channel (``{RASA_URL}/webhooks/rest/webhook``); Rasa's list of messages is returned unchanged,
+  except that no reply at all becomes the "please send it again" apology, and no reply within
+  ``WEB_RASA_TIMEOUT`` (8 s) a 502 with a bilingual error; both are recorded as gaps with reason
+  ``bot_error`` (:mod:`bot.web.failures`).
   More than ``WEB_RATE_PER_CONVERSATION`` messages a minute from one conversation, or
   ``WEB_RATE_PER_ADDRESS`` from one address, get a 429 with ``Retry-After``
   (:mod:`bot.web.rate_limit`).
@@ -36,8 +39,11 @@ from aiohttp import web
 
 from bot.gaps.capture import hmac_key
 from bot.gaps.store import GapStore
+from bot.knowledge import configured_knowledge
+from bot.language import reply_language
 from bot.web import chat_identity, notify
 from bot.web import staff as staff_dashboard
+from bot.web.failures import FailureLog
 from bot.web.rate_limit import RateLimiter
 from bot.web.settings import WebSettings
 
@@ -50,6 +56,7 @@ SETTINGS_KEY = web.AppKey("settings", WebSettings)
 SESSION_KEY = web.AppKey("rasa_session", aiohttp.ClientSession)
 LIMITS_KEY = web.AppKey("rate_limits", tuple)  # (per conversation, per address)
 CHAT_SECRET_KEY = web.AppKey("chat_secret", bytes)
+FAILURES_KEY = web.AppKey("failures", FailureLog)
 # Per-request notes (sizes, Rasa's outcome) appended to the request's log line; never user text.
 _LOG_NOTES = "bot.web.log_notes"
 
@@ -277,7 +284,18 @@ async def post_message(request: web.Request) -> web.Response:
         replies = await _ask_rasa(request.app, conversation, message)
     except RasaUnavailable as exc:
         _note(request, rasa=str(exc))
+        _record_failure(request.app, conversation, message)
         return _error(502, ERR_UNAVAILABLE)
+    if not replies:  # the bot said nothing (its action server down): never silence
+        _note(request, rasa="empty")
+        _record_failure(request.app, conversation, message)
+        lang = reply_language(message)
+        replies = [
+            {
+                "recipient_id": conversation,
+                "text": configured_knowledge().text("handling_failed", lang),
+            }
+        ]
     _note(request, rasa="ok", replies=len(replies))
     response = _json(replies)
     if new_token:
@@ -315,6 +333,11 @@ async def kept_notifications(request: web.Request) -> web.Response:
 async def _load_chat_secret(app: web.Application) -> None:
     """The web chat's secret, derived from the gap store's key when the app starts."""
     app[CHAT_SECRET_KEY] = chat_identity.chat_secret(hmac_key())
+
+
+def _record_failure(app: web.Application, conversation: str, message: str) -> None:
+    if FAILURES_KEY in app:
+        app[FAILURES_KEY].record(conversation, message)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -366,6 +389,7 @@ def create_app(
     app.router.add_post("/chat/api/message", post_message)
     app.router.add_get("/healthz", healthz)
     if gaps is not None:
+        app[FAILURES_KEY] = FailureLog(gaps)
         staff_dashboard.mount(app, gaps, staff or staff_dashboard.StaffSettings.from_env())
         notify.mount(app, gaps)
         app.router.add_post("/chat/api/notifications", kept_notifications)

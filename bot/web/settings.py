@@ -24,7 +24,7 @@ class WebSettings:
     port: int = 8000
     rasa_url: str = "http://127.0.0.1:5005"
     max_message_chars: int = 2000
-    rasa_timeout_s: float = 25.0
+    rasa_timeout_s: float = 8.0  # then an apology: never a user left waiting for long
     # messages a minute the chat API takes from one conversation / from one client address
     rate_per_conversation: int = 30
     rate_per_address: int = 120

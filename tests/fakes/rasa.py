@@ -92,14 +92,19 @@ class RasaStack:
 
 @contextmanager
 def rasa_stack(
-    model: Path, tmp: Path, extra_env: Mapping[str, str], api_token: str | None = None
+    model: Path,
+    tmp: Path,
+    extra_env: Mapping[str, str],
+    api_token: str | None = None,
+    action_url: str | None = None,
 ) -> Iterator[RasaStack]:
     """Action server + Rasa server with the channels configured from ``extra_env``; with
-    ``api_token``, Rasa's HTTP API too (``/model/parse?token=...``), which deployments keep off."""
+    ``api_token``, Rasa's HTTP API too (``/model/parse?token=...``), which deployments keep off;
+    with ``action_url``, no action server: Rasa calls that address instead (one that hangs, or
+    where nothing listens)."""
     action_port, rasa_port = free_port(), free_port()
-    env = channel_env(
-        tmp, {**extra_env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"}
-    )
+    endpoint = action_url or f"http://127.0.0.1:{action_port}/webhook"
+    env = channel_env(tmp, {**extra_env, "ACTION_ENDPOINT_URL": endpoint})
     creds = tmp / "credentials.yml"
     generated = write_credentials(env, creds)
     if generated.returncode != 0:
@@ -107,16 +112,18 @@ def rasa_stack(
     procs: list[subprocess.Popen] = []
     try:
         actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
-        actions = ["actions", "--actions", "actions", "--port", str(action_port)]
-        procs.append(_spawn(actions, env, actions_log))
+        if action_url is None:
+            actions = ["actions", "--actions", "actions", "--port", str(action_port)]
+            procs.append(_spawn(actions, env, actions_log))
         serve = ["--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1"]
         serve += ["--credentials", str(creds), "--endpoints", "endpoints.yml"]
         serve += ["--enable-api", "--auth-token", api_token] if api_token else []
         procs.append(_spawn(serve, env, rasa_log))
-        _wait(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
+        if action_url is None:
+            _wait(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
         url = f"http://127.0.0.1:{rasa_port}"
-        _wait(f"{url}/", procs[1], rasa_log, 300)
-        yield RasaStack(url, env, rasa_log, procs[1])
+        _wait(f"{url}/", procs[-1], rasa_log, 300)
+        yield RasaStack(url, env, rasa_log, procs[-1])
     finally:
         for proc in procs:
             proc.terminate()

@@ -1,0 +1,120 @@
+"""No silence when the action server hangs or is down, with the trained model in a real Rasa
+server and the Telegram channel on a fake Bot API: the user gets the apology in their language
+within 10 s, and the message becomes a gap with reason ``bot_error``."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.gaps.store import GapStore
+from bot.knowledge import get_knowledge
+from tests.fakes import payloads as p
+from tests.fakes.rasa import RasaStack, rasa_stack
+from tests.fakes.servers import FakeBotAPI
+
+BOT_TOKEN = "777:failure-test-token"
+TG_SECRET = "failure-webhook-secret"
+APOLOGY_WITHIN_S = 10.0
+KB = get_knowledge()
+
+
+class HungServer:
+    """An action server that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/webhook"
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)  # read nothing, answer nothing
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture(scope="module")
+def botapi() -> Iterator[FakeBotAPI]:
+    fake = FakeBotAPI(BOT_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+def _stack(
+    trained_model: Path, tmp: Path, gap_db: Path, botapi: FakeBotAPI, action_url: str
+) -> Iterator[RasaStack]:
+    env = {
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
+        "TELEGRAM_API_URL": botapi.base,
+        "DATABASE_URL": f"sqlite:///{gap_db / 'gaps.db'}",
+        "GAPS_SPOOL_FILE": str(gap_db / "spool.jsonl"),
+    }
+    with rasa_stack(trained_model, tmp, env, action_url=action_url) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def hung_stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, gap_db: Path, botapi: FakeBotAPI
+) -> Iterator[RasaStack]:
+    hung = HungServer()
+    try:
+        yield from _stack(trained_model, tmp_path_factory.mktemp("hung"), gap_db, botapi, hung.url)
+    finally:
+        hung.close()
+
+
+def tg_post(stack: RasaStack, text: str, user_id: int) -> None:
+    update = p.update(p.tg_message(p.private_chat(user_id), p.user(user_id, "km"), text))
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    resp = requests.post(f"{stack.url}/webhooks/telegram/webhook", json=update, headers=headers)
+    assert resp.status_code == 200
+
+
+def sent_to(botapi: FakeBotAPI, chat: int) -> list[str]:
+    return [
+        str(c.body.get("text"))
+        for c in botapi.calls_of("sendMessage")
+        if str(c.body.get("chat_id")) == str(chat)
+    ]
+
+
+def test_a_hung_action_server_gets_the_user_an_apology_within_10_s_and_a_gap(
+    hung_stack: RasaStack, botapi: FakeBotAPI, gap_db: Path
+) -> None:
+    user = p.unique_id(950_000)
+    start = time.monotonic()
+    tg_post(hung_stack, "តើប្រាក់មាតុភាពប៉ុន្មាន", user)  # a topic question: a custom action
+    apology = KB.text("handling_failed", "km")
+    while apology not in sent_to(botapi, user):
+        assert time.monotonic() - start < APOLOGY_WITHIN_S, "no apology within 10 s"
+        time.sleep(0.1)
+    store = GapStore(f"sqlite:///{gap_db / 'gaps.db'}", gap_db / "spool.jsonl")
+    deadline = time.monotonic() + 60  # the background writer, under CI load
+    while not [r for r in store.list() if r.reason == "bot_error"]:
+        assert time.monotonic() < deadline, "the failure was not recorded"
+        time.sleep(0.1)
+    (record,) = [r for r in store.list() if r.reason == "bot_error"]
+    assert (record.text, record.channel, record.language) == (
+        "តើប្រាក់មាតុភាពប៉ុន្មាន",
+        "telegram",
+        "km",
+    )

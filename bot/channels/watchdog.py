@@ -16,8 +16,6 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel
 
 from bot.gaps import capture
-from bot.gaps.model import REASON_BOT_ERROR
-from bot.language import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +54,11 @@ class WatchedOutput(OutputChannel):
 def record_failure(sender: str, text: str, channel: str) -> None:
     """The message the bot could not answer, as a gap (never raises)."""
     try:
-        capture.get_recorder().record(
-            sender_id=sender,
-            text=text,
-            reason=REASON_BOT_ERROR,
-            language=detect_language(text) or "km",
-            channel=capture.CHANNEL_NAMES.get(channel, channel),
-        )
+        recorder = capture.get_recorder()
     except Exception as exc:
         logger.error("could not record a bot error (%s)", type(exc).__name__)
+        return
+    recorder.record_bot_error(sender, text, capture.CHANNEL_NAMES.get(channel, channel))
 
 
 async def answered_or_apologise(

@@ -22,9 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.gaps.model import MAX_TEXT_CHARS, GapRecord
+from bot.gaps.model import MAX_TEXT_CHARS, REASON_BOT_ERROR, GapRecord
 from bot.gaps.redaction import conversation_key, mask
 from bot.gaps.store import ROOT, GapStore
+from bot.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,19 @@ class GapRecorder:
             self._pending.add(future)
         future.add_done_callback(self._done)
         return record
+
+    def record_bot_error(self, sender_id: str, text: str, channel: str) -> None:
+        """A message the bot failed to answer (reason ``bot_error``); never raises."""
+        try:
+            self.record(
+                sender_id=sender_id,
+                text=text,
+                reason=REASON_BOT_ERROR,
+                language=detect_language(text) or "km",
+                channel=channel,
+            )
+        except Exception as exc:  # recording must never cost the user their reply
+            log.error("could not record a bot error (%s)", type(exc).__name__)
 
     def _write(self, record: GapRecord) -> bool:
         try:

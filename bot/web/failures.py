@@ -4,15 +4,10 @@ while the user gets an apology instead of silence (:mod:`bot.web.app`)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from bot.gaps.capture import GapRecorder, hmac_key
-from bot.gaps.model import REASON_BOT_ERROR
 from bot.gaps.store import GapStore
-from bot.language import detect_language
-
-log = logging.getLogger("bot.web")
 
 
 class FailureLog:
@@ -31,13 +26,4 @@ class FailureLog:
 
     def record(self, conversation: str, message: str) -> None:
         """Never raises: recording must not cost the user their reply."""
-        try:
-            self.recorder().record(
-                sender_id=conversation,
-                text=message,
-                reason=REASON_BOT_ERROR,
-                language=detect_language(message) or "km",
-                channel="rest",
-            )
-        except Exception as exc:
-            log.error("could not record a bot error (%s)", type(exc).__name__)
+        self.recorder().record_bot_error(conversation, message, "rest")

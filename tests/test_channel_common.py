@@ -623,3 +623,42 @@ async def test_a_bot_that_says_nothing_gets_an_apology_and_a_bot_error_gap(
     ]
     recorder.flush()
     assert [(r.reason, r.channel) for r in recorder.store.list()] == [("bot_error", "unit")]
+
+
+async def test_one_conversations_messages_are_handled_in_arrival_order_others_meanwhile() -> None:
+    channel = _Webhook(":memory:", "k")
+    first_may_finish = asyncio.Event()
+    handled: list[str] = []
+
+    async def job(name: str, wait: asyncio.Event | None = None) -> None:
+        if wait is not None:
+            await wait.wait()  # a slow typing indicator, say
+        handled.append(name)
+
+    channel.schedule_for("telegram:1", lambda: job("a1", first_may_finish))
+    channel.schedule_for("telegram:1", lambda: job("a2"))
+    channel.schedule_for("telegram:2", lambda: job("b1"))
+    while "b1" not in handled:  # another conversation is not held up
+        await asyncio.sleep(0.01)
+    assert handled == ["b1"]  # a2 waits for a1, however long a1 takes
+    first_may_finish.set()
+    assert await channel.drain(5)
+    assert handled == ["b1", "a1", "a2"]
+
+
+async def test_a_failing_job_does_not_stop_the_conversations_next_messages(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    channel = _Webhook(":memory:", "k")
+    handled: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        handled.append("next")
+
+    channel.schedule_for("messenger:9", broken)
+    channel.schedule_for("messenger:9", fine)
+    assert await channel.drain(5)
+    assert handled == ["next"] and "event failed" in caplog.text

@@ -324,6 +324,9 @@ class MessengerInput(WebhookInput):
                 for event in parse_events(data)
                 if event.key is None or self.first_delivery(event.key)
             ]
-            if fresh:
-                self.schedule(self.handle(fresh, on_new_message))
+            for event in fresh:  # each sender's events in order, the senders side by side
+                self.schedule_for(
+                    event.sender,
+                    lambda e=event: self.handle([e], on_new_message),  # type: ignore[misc]
+                )
             return response.text("EVENT_RECEIVED")

@@ -256,5 +256,8 @@ class TelegramInput(WebhookInput):
                 return response.text("ok")
             event = classify(update, me, self.store.payload_for)
             if event is not None:
-                self.schedule(self.handle(update.update_id, event, on_new_message))
+                update_id = update.update_id
+                self.schedule_for(
+                    event.sender, lambda: self.handle(update_id, event, on_new_message)
+                )
             return response.text("ok")

@@ -3,7 +3,8 @@
 - The delivery store, opened on first use, and de-duplication keys namespaced by channel.
 - The hand-off of one user message to Rasa, or, for a message without text, the "text only"
   reply in the sender's language.
-- Handling in the background, so that the webhook answers the platform at once; on shutdown the
+- Handling in the background, one conversation's messages strictly in arrival order
+  (``schedule_for``), so that the webhook answers the platform at once; on shutdown the
   server waits (``drain``, at most ``DRAIN_TIMEOUT_S``) for the events already accepted.
 - Before a user's message goes to the bot, the answers kept for them (they asked to be told, and
   Messenger's 24-hour window had closed) are sent first (:mod:`bot.notifications.on_return`).
@@ -19,6 +20,7 @@ Logs carry keyed hashes of ids (``log_id``), never user text.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol
@@ -80,6 +82,7 @@ class WebhookInput(InputChannel):
         self._store = store
         self.languages = LanguageMemory()
         self._tasks: set[asyncio.Task] = set()
+        self._queues: dict[str, collections.deque[Callable[[], Awaitable[None]]]] = {}
         self.apology_after_s = APOLOGY_AFTER_S
 
     @property
@@ -150,6 +153,32 @@ class WebhookInput(InputChannel):
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def schedule_for(self, conversation: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` in the background after every job already scheduled for ``conversation``:
+        one conversation's messages are handled strictly in the order they arrived (the typing
+        indicator or a callback's answer, awaited before Rasa's own lock, cannot reorder them);
+        other conversations' run meanwhile."""
+        queue = self._queues.get(conversation)
+        if queue is not None:
+            queue.append(job)
+            return
+        self._queues[conversation] = collections.deque([job])
+        self.schedule(self._work(conversation))
+
+    async def _work(self, conversation: str) -> None:
+        queue = self._queues[conversation]
+        try:
+            while queue:
+                try:
+                    await queue[0]()
+                except Exception:
+                    logger.exception(
+                        "%s: event failed: conversation=%s", self.name(), self.log_id(conversation)
+                    )
+                queue.popleft()
+        finally:
+            del self._queues[conversation]
 
     async def drain(self, timeout_s: float | None = None) -> bool:
         """Wait until every event received so far (and any scheduled meanwhile) has been handled;

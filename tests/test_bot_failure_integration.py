@@ -22,6 +22,7 @@ from tests.fakes.servers import FakeBotAPI
 BOT_TOKEN = "777:failure-test-token"
 TG_SECRET = "failure-webhook-secret"
 APOLOGY_WITHIN_S = 10.0
+MAX_PENDING = 2  # events waiting to be handled, at most (the hung ones never finish here)
 KB = get_knowledge()
 
 
@@ -66,6 +67,7 @@ def _stack(
         "TELEGRAM_API_URL": botapi.base,
         "DATABASE_URL": f"sqlite:///{gap_db / 'gaps.db'}",
         "GAPS_SPOOL_FILE": str(gap_db / "spool.jsonl"),
+        "CHANNEL_MAX_PENDING": str(MAX_PENDING),
     }
     with rasa_stack(trained_model, tmp, env, action_url=action_url) as running:
         yield running
@@ -82,11 +84,10 @@ def hung_stack(
         hung.close()
 
 
-def tg_post(stack: RasaStack, text: str, user_id: int) -> None:
+def tg_post(stack: RasaStack, text: str, user_id: int) -> requests.Response:
     update = p.update(p.tg_message(p.private_chat(user_id), p.user(user_id, "km"), text))
     headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
-    resp = requests.post(f"{stack.url}/webhooks/telegram/webhook", json=update, headers=headers)
-    assert resp.status_code == 200
+    return requests.post(f"{stack.url}/webhooks/telegram/webhook", json=update, headers=headers)
 
 
 def sent_to(botapi: FakeBotAPI, chat: int) -> list[str]:
@@ -102,7 +103,8 @@ def test_a_hung_action_server_gets_the_user_an_apology_within_10_s_and_a_gap(
 ) -> None:
     user = p.unique_id(950_000)
     start = time.monotonic()
-    tg_post(hung_stack, "តើប្រាក់មាតុភាពប៉ុន្មាន", user)  # a topic question: a custom action
+    resp = tg_post(hung_stack, "តើប្រាក់មាតុភាពប៉ុន្មាន", user)  # a topic question: an action
+    assert resp.status_code == 200
     apology = KB.text("handling_failed", "km")
     while apology not in sent_to(botapi, user):
         assert time.monotonic() - start < APOLOGY_WITHIN_S, "no apology within 10 s"
@@ -118,3 +120,18 @@ def test_a_hung_action_server_gets_the_user_an_apology_within_10_s_and_a_gap(
         "telegram",
         "km",
     )
+
+
+def test_when_too_many_events_wait_the_webhook_says_retry_later_instead_of_accepting(
+    hung_stack: RasaStack, botapi: FakeBotAPI
+) -> None:
+    """Every accepted message here hangs on the action server: once MAX_PENDING wait, the next
+    delivery gets 503 with Retry-After (Telegram delivers it again later) and is not handled."""
+    statuses = []
+    for _ in range(MAX_PENDING + 1):
+        resp = tg_post(hung_stack, "ប្រាក់ឈឺ", p.unique_id(960_000))
+        statuses.append(resp.status_code)
+        if resp.status_code == 503:
+            assert resp.headers.get("Retry-After") == "5"
+            break
+    assert statuses[-1] == 503 and set(statuses[:-1]) <= {200}

@@ -662,3 +662,21 @@ async def test_a_failing_job_does_not_stop_the_conversations_next_messages(
     channel.schedule_for("messenger:9", fine)
     assert await channel.drain(5)
     assert handled == ["next"] and "event failed" in caplog.text
+
+
+async def test_the_number_of_waiting_events_is_bounded() -> None:
+    channel = _Webhook(":memory:", "k")
+    channel.max_pending = 2
+    release = asyncio.Event()
+
+    async def job() -> None:
+        await release.wait()
+
+    channel.schedule_for("telegram:1", job)
+    assert not channel.overloaded()
+    channel.schedule_for("telegram:2", job)
+    assert channel.overloaded()  # the webhook now answers 503 with Retry-After
+    assert channel.busy().status == 503 and channel.busy().headers["Retry-After"] == "5"
+    release.set()
+    assert await channel.drain(5)
+    assert not channel.overloaded()

@@ -320,3 +320,34 @@ def test_a_key_file_another_process_is_still_writing_is_waited_for(tmp_path: Pat
     timer.start()
     assert hmac_key({}, dev) == b"written-by-the-other-process"
     timer.join()
+
+
+def test_a_busy_writer_spools_new_records_at_once_and_none_is_lost(tmp_path: Path) -> None:
+    """The writer's queue is bounded: with the database stuck, records beyond the bound go to the
+    spool file at once (no memory grows without end) and reach the database with the next
+    write."""
+    store = GapStore(f"sqlite:///{tmp_path / 'gaps.db'}", tmp_path / "spool.jsonl")
+    store.migrate()
+    stuck = threading.Event()
+    real_add = store.add
+
+    def slow_add(record: GapRecord) -> bool:
+        stuck.wait(30)
+        return real_add(record)
+
+    store.add = slow_add  # type: ignore[method-assign]
+    rec = GapRecorder(store, TEST_KEY)
+    rec.max_queued = 3
+    for n in range(8):
+        rec.record(
+            sender_id=f"u{n}",
+            text=f"question {n}",
+            reason="out_of_scope",
+            language="en",
+            channel="rest",
+        )
+    assert len(store.spool.read()) >= 5  # spooled at once, while the database is stuck
+    stuck.set()
+    rec.flush()
+    store.replay()
+    assert sorted(r.text for r in store.list()) == sorted(f"question {n}" for n in range(8))

@@ -319,6 +319,8 @@ class MessengerInput(WebhookInput):
                 return response.text("body is not JSON", status=400)
             if not isinstance(data, dict) or data.get("object") != "page":
                 return response.text("not a page event", status=404)
+            if self.overloaded():
+                return self.busy()
             fresh = [
                 event
                 for event in parse_events(data)

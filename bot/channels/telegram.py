@@ -252,6 +252,8 @@ class TelegramInput(WebhookInput):
             except TelegramError:
                 logger.error("telegram getMe failed; the update will be redelivered")
                 return response.text("bot unavailable", status=503)
+            if self.overloaded():
+                return self.busy()
             if not self.first_delivery(update.update_id):
                 return response.text("ok")
             event = classify(update, me, self.store.payload_for)

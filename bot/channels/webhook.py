@@ -4,7 +4,9 @@
 - The hand-off of one user message to Rasa, or, for a message without text, the "text only"
   reply in the sender's language.
 - Handling in the background, one conversation's messages strictly in arrival order
-  (``schedule_for``), so that the webhook answers the platform at once; on shutdown the
+  (``schedule_for``), at most ``CHANNEL_MAX_PENDING`` events waiting (beyond that the webhook
+  answers 503 with ``Retry-After`` and the platform retries), so that the webhook answers the
+  platform at once; on shutdown the
   server waits (``drain``, at most ``DRAIN_TIMEOUT_S``) for the events already accepted.
 - Before a user's message goes to the bot, the answers kept for them (they asked to be told, and
   Messenger's 24-hour window had closed) are sent first (:mod:`bot.notifications.on_return`).
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol
 
@@ -40,6 +43,17 @@ from bot.notifications.on_return import deliver_on_return
 MAX_BODY_BYTES = 1_000_000  # a webhook body larger than this is refused (413)
 DRAIN_TIMEOUT_S = 20.0  # on shutdown, how long to wait for events already accepted
 ON_RETURN_TIMEOUT_S = 2.0  # longest wait for the answers kept for a returning user
+DEFAULT_MAX_PENDING = 500  # events accepted and not yet handled, over all conversations
+
+
+def max_pending(environ: dict[str, str] | None = None) -> int:
+    """``CHANNEL_MAX_PENDING`` (default 500): accepted events waiting to be handled, at most."""
+    env = os.environ if environ is None else environ
+    try:
+        return max(1, int(env.get("CHANNEL_MAX_PENDING", "") or DEFAULT_MAX_PENDING))
+    except ValueError:
+        return DEFAULT_MAX_PENDING
+
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +97,8 @@ class WebhookInput(InputChannel):
         self.languages = LanguageMemory()
         self._tasks: set[asyncio.Task] = set()
         self._queues: dict[str, collections.deque[Callable[[], Awaitable[None]]]] = {}
+        self._queued = 0
+        self.max_pending = max_pending()
         self.apology_after_s = APOLOGY_AFTER_S
 
     @property
@@ -159,6 +175,7 @@ class WebhookInput(InputChannel):
         one conversation's messages are handled strictly in the order they arrived (the typing
         indicator or a callback's answer, awaited before Rasa's own lock, cannot reorder them);
         other conversations' run meanwhile."""
+        self._queued += 1
         queue = self._queues.get(conversation)
         if queue is not None:
             queue.append(job)
@@ -177,8 +194,20 @@ class WebhookInput(InputChannel):
                         "%s: event failed: conversation=%s", self.name(), self.log_id(conversation)
                     )
                 queue.popleft()
+                self._queued -= 1
         finally:
+            self._queued -= len(queue)
             del self._queues[conversation]
+
+    def overloaded(self) -> bool:
+        """Whether ``max_pending`` events already wait: the webhook then answers 503 with
+        ``Retry-After`` and the platform delivers again later (nothing is accepted that might
+        be lost, and memory stays bounded)."""
+        return self._queued >= self.max_pending
+
+    @staticmethod
+    def busy() -> HTTPResponse:
+        return response.text("busy, retry later", status=503, headers={"Retry-After": "5"})
 
     async def drain(self, timeout_s: float | None = None) -> bool:
         """Wait until every event received so far (and any scheduled meanwhile) has been handled;

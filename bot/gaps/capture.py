@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DEV_KEY_FILE = ROOT / "var" / "gaps-hmac.key"
 TOP_INTENTS = 3
+MAX_QUEUED = 1000  # records waiting for the writer; more go straight to the spool file
 # Rasa's input channel names, as staff know them.
 CHANNEL_NAMES = {"rest": "web", "facebook": "messenger", "telegram": "telegram", "cmdline": "shell"}
 
@@ -94,6 +95,7 @@ class GapRecorder:
         )
         self._pending: set[concurrent.futures.Future[bool]] = set()
         self._lock = threading.Lock()
+        self.max_queued = MAX_QUEUED
 
     def build(
         self,
@@ -120,8 +122,16 @@ class GapRecorder:
         )
 
     def record(self, **signal: Any) -> GapRecord:
-        """Build the record (see :meth:`build`) and queue it for writing; returns at once."""
+        """Build the record (see :meth:`build`) and queue it for writing; returns at once. When
+        :attr:`max_queued` records already wait (the database is slow), it goes to the spool file
+        at once instead (durable; written to the database with the next successful write)."""
         record = self.build(**signal)
+        with self._lock:
+            busy = len(self._pending) >= self.max_queued
+        if busy:
+            log.warning("gap writer busy (%d queued); record spooled", self.max_queued)
+            self.store.spool.append(record)
+            return record
         future = self._executor.submit(self._write, record)
         with self._lock:
             self._pending.add(future)
@@ -170,5 +180,7 @@ class GapRecorder:
 
 @lru_cache(maxsize=1)
 def get_recorder() -> GapRecorder:
-    """The process's recorder, from the environment, created on first use."""
+    """The process's recorder, from the environment, created on first use (at exit Python's
+    thread pool writes what is still queued; the action container's stop grace period in
+    ``docker-compose.yml`` leaves time for it)."""
     return GapRecorder(GapStore.from_env(), hmac_key())

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -586,6 +587,18 @@ class _HungRasa:
         await message.output_channel.send_response(message.sender_id, {"text": "late answer"})
 
 
+class _SignallingOutput(CollectingOutputChannel):
+    """Collects messages and says when the first one came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = asyncio.Event()
+
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        await super()._persist_message(message)
+        self.sent.set()
+
+
 class _SilentRasa:
     """Rasa whose action server is down: the message is handled and nothing is said."""
 
@@ -596,12 +609,11 @@ class _SilentRasa:
 async def test_a_hung_bot_gets_an_apology_in_time_and_the_late_answer_still_arrives(
     recorder: GapRecorder,
 ) -> None:
-    channel, output, rasa = _Webhook(":memory:", "k"), CollectingOutputChannel(), _HungRasa()
+    channel, output, rasa = _Webhook(":memory:", "k"), _SignallingOutput(), _HungRasa()
     channel.apology_after_s = 0.05
     event = messenger.Incoming("u7", "m_7", "ប្រាក់មាតុភាព", visible_text="ប្រាក់មាតុភាព")
     handling = asyncio.ensure_future(channel.hand_off(event, output, rasa, "m_7"))
-    while not output.messages:  # the apology comes while the bot still hangs
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(output.sent.wait(), 5)  # the apology, while the bot still hangs
     assert output.messages == [
         {"recipient_id": "u7", "text": configured_knowledge().text("handling_failed", "km")}
     ]
@@ -630,16 +642,19 @@ async def test_one_conversations_messages_are_handled_in_arrival_order_others_me
     first_may_finish = asyncio.Event()
     handled: list[str] = []
 
+    other_done = asyncio.Event()
+
     async def job(name: str, wait: asyncio.Event | None = None) -> None:
         if wait is not None:
             await wait.wait()  # a slow typing indicator, say
         handled.append(name)
+        if name == "b1":
+            other_done.set()
 
     channel.schedule_for("telegram:1", lambda: job("a1", first_may_finish))
     channel.schedule_for("telegram:1", lambda: job("a2"))
     channel.schedule_for("telegram:2", lambda: job("b1"))
-    while "b1" not in handled:  # another conversation is not held up
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(other_done.wait(), 5)  # another conversation is not held up
     assert handled == ["b1"]  # a2 waits for a1, however long a1 takes
     first_may_finish.set()
     assert await channel.drain(5)

@@ -10,6 +10,7 @@ Saves docs/knowledge-loop.png."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ from tests.conftest import ROOT
 from tests.fakes import payloads as p
 from tests.fakes.rasa import RasaStack, rasa_stack
 from tests.fakes.servers import FakeBotAPI, FakeGraph, message_to
+from tests.fakes.waiting import until
 from tests.test_browser_dashboard import LiveServer, browser, click_and_wait  # noqa: F401
 
 APP_SECRET = "loop-app-secret"
@@ -43,7 +45,6 @@ BOT_TOKEN = "654321:LOOP-bot-token"
 TG_SECRET = "loop-webhook-secret"
 PASSWORD = "loop-staff-password"
 LIVE_WITHIN_S = 10.0
-DEADLINE_S = 60.0  # a deadline for the background work under CI load, not a wait
 KB = get_knowledge()
 ANSWER_EN = "NSSF health care does not pay for glasses. An eye injury at work is covered."
 ANSWER_KM = "ការថែទាំសុខភាពរបស់ ប.ស.ស. មិនចេញថ្លៃវ៉ែនតាទេ។ របួសភ្នែកនៅកន្លែងធ្វើការ ត្រូវបានធានា។"
@@ -81,17 +82,6 @@ def loop_stack(
     }
     with rasa_stack(trained_model, tmp_path_factory.mktemp("rasa"), env) as running:
         yield running
-
-
-def until(condition: Any, what: str, deadline_s: float = DEADLINE_S) -> Any:
-    """``condition()`` once it is truthy; fails with ``what`` after the deadline."""
-    end = time.monotonic() + deadline_s
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < end, what
-        time.sleep(0.1)
 
 
 def fb_post(stack: RasaStack, event: dict[str, Any]) -> None:
@@ -240,13 +230,12 @@ def test_the_whole_knowledge_loop_in_a_real_browser(
             "the Telegram user was not told",
         )
         assert ANSWER_EN in good_news["text"] and "(2026-11-30)" in good_news["text"]
-        attempt = 0
-        while ANSWER_EN not in ask_web(
-            server, f"paraphrase-{attempt}", "Will NSSF pay for glasses?"
-        ):
-            attempt += 1
-            assert time.monotonic() - published < LIVE_WITHIN_S, "not answered within 10 s"
-            time.sleep(0.2)  # the polling interval, not a wait for the answer
+        senders = (f"paraphrase-{n}" for n in itertools.count())
+        until(
+            lambda: ANSWER_EN in ask_web(server, next(senders), "Will NSSF pay for glasses?"),
+            "not answered within 10 s of publishing",
+            timeout=LIVE_WITHIN_S - (time.monotonic() - published),
+        )
 
         # 4. The Messenger user outside the window got nothing; when they write, it comes first.
         assert all("ដំណឹងល្អ" not in text_of(m) for m in graph.messages_to("psid-old"))
@@ -266,12 +255,12 @@ def test_the_whole_knowledge_loop_in_a_real_browser(
         b.execute_script("document.getElementById('notifications').scrollIntoView()")
         b.save_screenshot(str(ROOT / "docs" / "knowledge-loop.png"))
         click_and_wait(b, b.find_element(By.ID, "unpublish"))
-        stopped = time.monotonic()
-        attempt = 0
-        while ANSWER_EN in ask_web(server, f"after-{attempt}", "Will NSSF pay for glasses?"):
-            attempt += 1
-            assert time.monotonic() - stopped < LIVE_WITHIN_S, "still answered 10 s later"
-            time.sleep(0.2)
+        senders = (f"after-{n}" for n in itertools.count())
+        until(
+            lambda: ANSWER_EN not in ask_web(server, next(senders), "Will NSSF pay for glasses?"),
+            "still answered 10 s after unpublishing",
+            timeout=LIVE_WITHIN_S,
+        )
     # 6. The one who said no was never messaged.
     assert all(
         "ដំណឹងល្អ" not in text_of(m) and "Good news" not in text_of(m)

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.gaps.clustering import cluster
 from bot.gaps.model import OPEN_STATUSES, GapRecord
-from bot.gaps.store import GapFilters
+from bot.gaps.store import GapFilters, GapStore
 from bot.knowledge import configured_knowledge
 from bot.staff_answers.model import MAX_QUESTIONS, PUBLISHED, UNPUBLISHED, Draft, Question
 from bot.staff_answers.replies import preview
@@ -67,6 +67,13 @@ def _ids(raw: list[str]) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in raw if v.isdigit()}))[:MAX_QUESTIONS]
 
 
+async def open_cluster(store: GapStore, key: str) -> tuple[GapRecord, ...]:
+    """The records of the open cluster ``key`` (as the Clusters page names it); none if gone."""
+    records = await in_thread(store.list, GapFilters(statuses=OPEN_STATUSES))
+    found = next((c for c in await in_thread(cluster, records) if c.key == key), None)
+    return found.records if found else ()
+
+
 async def _questions_for(request: web.Request) -> tuple[list[GapRecord], str]:
     """The gap questions a new answer is for: a cluster's (``cluster``) or given ids (``gaps``);
     with the hidden ``gap_ids`` of a posted form."""
@@ -80,10 +87,7 @@ async def _questions_for(request: web.Request) -> tuple[list[GapRecord], str]:
         key = request.query.get("cluster", "")
         ids = _ids(request.query.get("gaps", "").split(","))
     if key:
-        records = await in_thread(store.list, GapFilters(statuses=OPEN_STATUSES))
-        groups = await in_thread(cluster, records)
-        found = next((c for c in groups if c.key == key), None)
-        return (list(found.records) if found else []), key
+        return list(await open_cluster(store, key)), key
     if not ids:
         return [], ""
     return await in_thread(store.list, GapFilters(ids=ids)), ""

@@ -21,13 +21,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.gaps.clustering import cluster
-from bot.gaps.model import OPEN_STATUSES
 from bot.gaps.store import GapFilters
 from bot.staff_answers.model import MAX_QUESTIONS, Draft, Question, StaffAnswer
 from bot.staff_answers.store import UnknownAnswer
 from bot.web import notify
-from bot.web.staff.answers import topics
+from bot.web.staff.answers import open_cluster, topics
 from bot.web.staff.api import _json, _refused, _when, api_error
 from bot.web.staff.core import dashboard, in_thread, log
 
@@ -98,11 +96,9 @@ async def _questions(request: web.Request, body: dict[str, Any]) -> list[Questio
     store = dashboard(request).store
     cluster_id, gap_ids = body.get("cluster_id"), body.get("gap_ids")
     if isinstance(cluster_id, str) and cluster_id:
-        records = await in_thread(store.list, GapFilters(statuses=OPEN_STATUSES))
-        found = next((c for c in await in_thread(cluster, records) if c.key == cluster_id), None)
-        if found is None:
+        chosen = list(await open_cluster(store, cluster_id))
+        if not chosen:
             return _unprocessable("cluster_id", "no open cluster has this id")
-        chosen = list(found.records)
     elif isinstance(gap_ids, list) and gap_ids and all(type(i) is int for i in gap_ids):
         ids = tuple(sorted(set(gap_ids)))[:MAX_QUESTIONS]
         chosen = await in_thread(store.list, GapFilters(ids=ids))
@@ -113,16 +109,24 @@ async def _questions(request: web.Request, body: dict[str, Any]) -> list[Questio
     return [Question(r.text, r.language, r.id) for r in chosen]
 
 
-async def api_publish_answer(request: web.Request) -> web.StreamResponse:
-    refused = _refused(request)
-    if refused is not None:
-        return refused
+async def _object_body(request: web.Request) -> dict[str, Any] | web.Response:
+    """The request's JSON object, or the 400 saying it is not one."""
     try:
         body = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError):
         return api_error(400, "The body must be JSON.")
     if not isinstance(body, dict):
         return api_error(400, "The body must be a JSON object.")
+    return body
+
+
+async def api_publish_answer(request: web.Request) -> web.StreamResponse:
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    body = await _object_body(request)
+    if isinstance(body, web.Response):
+        return body
     draft = draft_from_json(body)
     if isinstance(draft, web.Response):
         return draft
@@ -208,12 +212,9 @@ async def api_link_questions(request: web.Request) -> web.StreamResponse:
     refused = _refused(request)
     if refused is not None:
         return refused
-    try:
-        body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "The body must be JSON.")
-    if not isinstance(body, dict):
-        return api_error(400, "The body must be a JSON object.")
+    body = await _object_body(request)
+    if isinstance(body, web.Response):
+        return body
     answer_id = int(request.match_info["id"])
     answers = dashboard(request).answers
     try:

@@ -110,7 +110,11 @@ async def _questions(request: web.Request, body: dict[str, Any]) -> list[Questio
 
 
 async def _object_body(request: web.Request) -> dict[str, Any] | web.Response:
-    """The request's JSON object, or the 400 saying it is not one."""
+    """The request's JSON object; else the error response (API off, wrong token: 503/401; not a
+    JSON object: 400)."""
+    refused = _refused(request)
+    if refused is not None:
+        return refused
     try:
         body = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError):
@@ -121,9 +125,6 @@ async def _object_body(request: web.Request) -> dict[str, Any] | web.Response:
 
 
 async def api_publish_answer(request: web.Request) -> web.StreamResponse:
-    refused = _refused(request)
-    if refused is not None:
-        return refused
     body = await _object_body(request)
     if isinstance(body, web.Response):
         return body
@@ -209,9 +210,6 @@ async def api_notifications(request: web.Request) -> web.StreamResponse:
 async def api_link_questions(request: web.Request) -> web.StreamResponse:
     """``POST /api/answers/{id}/questions`` with ``{"gap_ids": […]}`` or ``{"cluster_id": …}``:
     more questions for an existing answer → ``200 {"id", "added"}``."""
-    refused = _refused(request)
-    if refused is not None:
-        return refused
     body = await _object_body(request)
     if isinstance(body, web.Response):
         return body

@@ -19,11 +19,13 @@ from actions.common import (
     send,
     user_text,
 )
+from actions.recording import log_question
 from actions.respond import respond, step_aside, verdict_of
 from actions.unresolved import ActionUnresolved
 from bot import replies
 from bot.eligibility.opening import answer_topic
 from bot.language import LANGUAGES, requested_language
+from bot.questions.model import CHAT
 from bot.replies import Reply
 
 
@@ -71,6 +73,7 @@ class StepsAsideAction(Action, ABC):
         stepped = await step_aside(dispatcher, tracker)
         if stepped is not None:
             return stepped
+        log_question(tracker, CHAT, topic=latest_intent(tracker) or "")
         return await self.reply(dispatcher, tracker, domain)
 
     @abstractmethod
@@ -133,6 +136,7 @@ class ActionSetLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = knowledge()
+        log_question(tracker, CHAT, topic="language")
         chosen = next(tracker.get_latest_entity_values("language"), None)
         if chosen not in LANGUAGES:
             chosen = requested_language(user_text(tracker))
@@ -170,6 +174,7 @@ class ActionShowSources(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = knowledge()
+        log_question(tracker, CHAT, topic=SOURCES_INTENT)
         entities = latest_entities(tracker)
         topic = entities.get("source_topic")
         if topic not in kb.topics:

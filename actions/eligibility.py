@@ -20,6 +20,7 @@ from actions.common import (
     send,
     user_text,
 )
+from actions.recording import log_question
 from actions.respond import step_aside
 from actions.unresolved import ActionUnresolved
 from bot.answerability.reading import read_question
@@ -31,6 +32,7 @@ from bot.eligibility.opening import check_to_start
 from bot.eligibility.render import ask_buttons, render_contribution, render_result
 from bot.eligibility.rules import MissingRule
 from bot.gaps.model import REASON_ELIGIBILITY_UNKNOWN
+from bot.questions.model import CHAT, FORM
 from bot.replies import Reply
 
 FORM_SLOTS = (*dialogue.ELIGIBILITY_SLOTS, *dialogue.CONTRIBUTION_SLOTS, "form_failures")
@@ -38,6 +40,14 @@ FORM_SLOTS = (*dialogue.ELIGIBILITY_SLOTS, *dialogue.CONTRIBUTION_SLOTS, "form_f
 
 def reset_slots() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+def log_form_step(tracker: Tracker, form: str | None = None) -> None:
+    """The latest message as a step of a check (its scheme) or of the calculator."""
+    if form is None and tracker.active_loop_name == "contribution_form":
+        form = "contributions"
+    topic = form or tracker.get_slot("scheme") or tracker.active_loop_name or ""
+    log_question(tracker, FORM, topic=str(topic))
 
 
 class ActionReadMessage(Action):
@@ -84,6 +94,7 @@ class ActionAskSlot(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
+        log_form_step(tracker)
         t = configured().texts()
         # the most specific question: for this check, for this form, or for any form
         keys = (
@@ -118,6 +129,7 @@ class ActionExplainWhy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
+        log_form_step(tracker)
         slot = tracker.get_slot("requested_slot")
         cfg = configured()
         key = f"why_{slot}" if slot and f"why_{slot}" in cfg.texts() else "why_none"
@@ -139,6 +151,7 @@ class ActionStopForm(Action):
             if stepped is not None:
                 return stepped
         lang = language_of(tracker)
+        log_question(tracker, CHAT, topic="stop")
         send(dispatcher, [Reply(configured().texts()("stopped", lang))])
         return [
             ActiveLoop(None),
@@ -176,6 +189,7 @@ class ActionCheckEligibility(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
+        log_form_step(tracker)
         day = configured().today()
         slots = {s: tracker.get_slot(s) for s in dialogue.ELIGIBILITY_SLOTS}
         result = dialogue.evaluate(
@@ -213,6 +227,7 @@ class ActionCalculateContributions(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
+        log_form_step(tracker, "contributions")
         slots = {s: tracker.get_slot(s) for s in (*dialogue.CONTRIBUTION_SLOTS, "event_date")}
         month = dialogue.event_day(slots, configured().today())
         wages = dialogue.wages(slots)

@@ -15,10 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import knowledge, language_of, remember_language, send
-from actions.recording import is_feedback_prompt, record_gap
+from actions.recording import is_feedback_prompt, log_question, record_gap
 from bot.gaps.model import REASON_NEGATIVE_FEEDBACK
 from bot.knowledge import Knowledge
 from bot.language import Lang
+from bot.questions.model import CHAT
 from bot.replies import Button, Reply, intent_payload, menu_button
 
 FEEDBACK_INTENT = "feedback"
@@ -77,6 +78,7 @@ class ActionFeedback(Action):
     ) -> list[dict[str, Any]]:
         kb = knowledge()
         lang = language_of(tracker)
+        log_question(tracker, CHAT, topic="feedback")
         helpful = next(tracker.get_latest_entity_values("helpful"), None) or typed_vote(
             tracker.latest_message.get("text")
         )

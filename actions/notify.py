@@ -19,11 +19,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import knowledge, language_of, latest_entities, latest_intent, send
+from actions.recording import log_question
 from bot.conversations import MESSENGER, TELEGRAM, WEB
 from bot.gaps.capture import CHANNEL_NAMES, hmac_key
 from bot.gaps.model import GapRecord
 from bot.gaps.redaction import conversation_key
 from bot.notifications.on_return import configured_stores
+from bot.questions.model import CHAT
 from bot.replies import Button, Reply, intent_payload
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ async def take_choice(
     dispatcher: CollectingDispatcher, tracker: Tracker, choice: str
 ) -> list[dict[str, Any]]:
     kb, lang = knowledge(), language_of(tracker)
+    log_question(tracker, CHAT, topic="notify")
     gap_uid = tracker.get_slot("notify_gap")
     channel = reachable_channel(tracker)
     if not gap_uid or channel is None:

@@ -4,6 +4,10 @@
 out of scope, not covered, a request for a person), a 👎 after an answer (``actions/feedback.py``)
 and an eligibility check that cannot tell (:func:`record_cannot_tell`). The record is masked and
 written off the reply's path (:mod:`bot.gaps.capture`).
+
+:func:`log_question` puts every user message in the question log with its outcome (answered with a
+topic, a form step, asked back, a staff answer, small talk); a recorded gap logs its question as
+a gap (or, after a rejected "did you mean" or a 👎, turns the earlier question's entry into one).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from actions.common import language_of, user_text
 from bot.gaps.capture import get_recorder
 from bot.gaps.model import REASON_ELIGIBILITY_UNKNOWN, GapRecord
 from bot.language import detect_language
+from bot.questions.model import CHAT, GAP
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,35 @@ def previous_question(tracker: Tracker) -> dict[str, Any] | None:
     return users[-2] if len(users) >= 2 else None
 
 
+def log_question(
+    tracker: Tracker,
+    outcome: str,
+    *,
+    topic: str = "",
+    reason: str = "",
+    answer_id: int | None = None,
+    event: dict[str, Any] | None = None,
+) -> None:
+    """Log the latest user message (or ``event``, an earlier one) with ``outcome``; never raises,
+    never delays the reply."""
+    try:
+        message = event if event is not None else tracker.latest_message
+        text = str(message.get("text") or "")
+        get_recorder().log(
+            sender_id=tracker.sender_id,
+            message_id=message.get("message_id"),
+            text=text,
+            language=detect_language(text) or language_of(tracker),
+            channel=tracker.get_latest_input_channel(),
+            outcome=outcome,
+            topic=topic,
+            reason=reason,
+            answer_id=answer_id,
+        )
+    except Exception as exc:  # logging must never break the conversation
+        log.error("could not log a question (%s)", type(exc).__name__)
+
+
 def record_gap(
     tracker: Tracker,
     reason: str,
@@ -56,6 +90,8 @@ def record_gap(
     about_previous: bool = False,
     text: str | None = None,
     aspect: str = "",
+    topic: str = "",
+    outcome: str = GAP,
 ) -> GapRecord | None:
     """Record a knowledge gap for this conversation; never raises, never delays the reply;
     returns the record (masked), or ``None`` when it could not be built.
@@ -63,7 +99,18 @@ def record_gap(
     The question is the latest user message, or with ``about_previous`` the one before it (for a
     rejected "did you mean" or a 👎), or ``text`` when the caller knows better. Its context is the
     bot's message just before the signal; intents are the NLU's top three for the question.
+    The question's entry in the question log gets ``outcome`` (a gap; ``asked_back`` when the
+    bot offered topics to choose from).
     """
+    log_question(
+        tracker,
+        outcome,
+        topic=topic,
+        reason=reason,
+        event=previous_question(tracker) if about_previous else None,
+    )
+    if about_previous:  # the tap itself ("none of these", 👎)
+        log_question(tracker, CHAT, topic=reason)
     try:
         event = previous_question(tracker) if about_previous else None
         if event is not None:

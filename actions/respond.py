@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import knowledge, language_of, remember_language, send, user_text
 from actions.feedback import offer_feedback
 from actions.notify import offer
-from actions.recording import record_gap
+from actions.recording import log_question, record_gap
 from actions.staff import answer_from_staff
 from bot import replies
 from bot.answerability.decide import Verdict, decide
@@ -24,6 +24,7 @@ from bot.gaps.model import REASON_NOT_COVERED
 from bot.knowledge import Knowledge
 from bot.language import Lang, is_romanized_khmer
 from bot.numbers import read, roles
+from bot.questions.model import ANSWERED
 from bot.replies import Button, Reply, intent_payload
 
 
@@ -142,19 +143,24 @@ async def respond(
         nearby = replies.topic_buttons(kb, verdict.suggestions, lang)
         buttons = (*nearby, replies.menu_button(kb, lang), *english_button(tracker, kb))
         send(dispatcher, [Reply(text, buttons)])
-        record = record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
+        record = record_gap(
+            tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "", topic=verdict.topic or ""
+        )
         return remember_language(tracker) + offer(dispatcher, tracker, record)
     assert verdict.topic is not None
     if verdict.kind == "partial":
         title = kb.title(verdict.topic, lang)
         send(dispatcher, [Reply(kb.text("partial", lang, aspect=label or "", topic=title))])
         send(dispatcher, topic_answer(verdict.topic, tracker, kb, lang, offer=False))
-        record = record_gap(tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "")
+        record = record_gap(
+            tracker, REASON_NOT_COVERED, aspect=verdict.aspect or "", topic=verdict.topic
+        )
         offered = offer(dispatcher, tracker, record)
         if not offered:  # one question at a time: the offer to be told, else the 👍 / 👎
             offer_feedback(dispatcher, tracker, lang)
         return remember_language(tracker) + offered
     send(dispatcher, topic_answer(verdict.topic, tracker, kb, lang))
+    log_question(tracker, ANSWERED, topic=verdict.topic)
     if verdict.also and verdict.also in kb.topics:
         heading = kb.text("also_asked", lang, topic=kb.title(verdict.also, lang))
         send(dispatcher, [Reply(heading)])

@@ -17,7 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import knowledge, language_of, remember_language, send, user_text
 from actions.feedback import offer_feedback
+from actions.recording import log_question
 from bot import replies
+from bot.questions.model import STAFF_ANSWER
 from bot.replies import Reply
 from bot.staff_answers.live import configured_live_answers
 from bot.staff_answers.replies import staff_reply
@@ -42,5 +44,6 @@ async def answer_from_staff(
         reply = Reply(reply.text, (*replies.topic_buttons(kb, [topic], lang), *reply.buttons))
     send(dispatcher, [reply])
     live.used(found.answer.id)
+    log_question(tracker, STAFF_ANSWER, topic=found.answer.draft.topic, answer_id=found.answer.id)
     offer_feedback(dispatcher, tracker, lang)
     return remember_language(tracker)

@@ -32,6 +32,7 @@ from actions.respond import respond, verdict_of
 from actions.staff import answer_from_staff
 from bot import replies
 from bot.gaps.model import REASON_HUMAN_REQUESTED
+from bot.questions.model import ASKED_BACK, GAP
 
 # Reasons whose question is the user's *previous* message, not the latest one (a button tap).
 _ABOUT_PREVIOUS_QUESTION = {replies.REASON_REJECTED_SUGGESTIONS}
@@ -93,6 +94,7 @@ class ActionUnresolved(Action):
             staff = await answer_from_staff(dispatcher, tracker)
             if staff is not None:
                 return staff
+        offered: list[str] = []
         if reason == REASON_HUMAN_REQUESTED:
             send(dispatcher, replies.cannot_answer(kb, "human_handoff", lang))
         else:
@@ -103,5 +105,6 @@ class ActionUnresolved(Action):
             reason,
             about_previous=reason in _ABOUT_PREVIOUS_QUESTION,
             text=self.question,
+            outcome=ASKED_BACK if reason == replies.REASON_LOW_CONFIDENCE and offered else GAP,
         )
         return remember_language(tracker)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import context
 from bot.gaps.model import metadata
 from bot.gaps.store import database_url
+from bot.questions import model as question_model  # noqa: F401  (its table joins the metadata)
 from bot.web import staff_db  # noqa: F401  (its tables join the metadata)
 
 config = context.config

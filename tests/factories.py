@@ -3,6 +3,7 @@ tests run an action."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +56,21 @@ def user_event(
 ) -> dict[str, Any]:
     """A user event as Rasa sends it to actions: the text with its parse (intent ranking)."""
     ranking = ranking or [(intent, 0.95)]
+    message_id = uuid.uuid4().hex
     parse = {
+        "message_id": message_id,
         "text": text,
         "intent": {"name": intent, "confidence": ranking[0][1]},
         "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
         "entities": entities or [],
     }
-    return {"event": "user", "text": text, "parse_data": parse, "input_channel": channel}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": parse,
+        "input_channel": channel,
+        "message_id": message_id,
+    }
 
 
 def bot_event(text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The staff dashboard in a real headless Chromium (Debian's chromium + chromedriver, Selenium):
 log in, filter, open a cluster, mark it answered, export CSV, and prove that stored ``<script>``
 and ``<img onerror>`` payloads are shown as text and never run; write, preview, publish and
-unpublish a staff answer. Saves docs/dashboard.png and docs/staff-answer-preview.png."""
+unpublish a staff answer; the Topics page and the monthly report in Khmer. Saves docs/dashboard.png,
+docs/staff-answer-preview.png, docs/topics.png and docs/report.png."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.gaps.store import GapStore
+from bot.questions.store import QuestionLog
 from bot.staff_answers.live import LiveAnswers
 from bot.staff_answers.store import AnswerStore
 from bot.web.app import create_app
@@ -110,12 +111,29 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
 
 def click_and_wait(driver: webdriver.Chrome, element: WebElement) -> None:
     """Click something that loads a new page, and return once the new page has replaced the old
-    one and finished loading: lookups after it can never see the old page's elements."""
-    old_page = driver.find_element(By.TAG_NAME, "html")
+    one and finished loading: lookups after it can never see the old page's elements.
+
+    The old page is marked in its window (a new document gets a new window object), rather than
+    watched through an element reference: Chromium answers a check on a node of a page that is
+    being replaced with an inspector error instead of "stale element", now and then, under load.
+    """
+    driver.execute_script("window.__nssf_old_page = true")
     element.click()
-    wait = WebDriverWait(driver, PAGE_LOAD_TIMEOUT_S)
-    wait.until(expected_conditions.staleness_of(old_page))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # a script run while the page is being replaced may fail: asked again until the deadline
+    wait = WebDriverWait(driver, PAGE_LOAD_TIMEOUT_S, ignored_exceptions=(WebDriverException,))
+    wait.until(
+        lambda d: d.execute_script(
+            "return window.__nssf_old_page === undefined && document.readyState === 'complete'"
+        )
+    )
+
+
+def log_in_as_staff(driver: webdriver.Chrome, url: str, password: str = PASSWORD) -> None:
+    """Log in as ``staff`` on the server at ``url``."""
+    driver.get(f"{url}/staff/login")
+    driver.find_element(By.ID, "user").send_keys("staff")
+    driver.find_element(By.ID, "password").send_keys(password)
+    click_and_wait(driver, driver.find_element(By.ID, "login"))
 
 
 def assert_nothing_ran(driver: webdriver.Chrome) -> None:
@@ -251,10 +269,7 @@ def test_staff_write_preview_publish_and_unpublish_an_answer_in_a_real_browser(
     )
     with LiveServer(create_app(WebSettings(), sqlite_store, staff)) as server:
         b = browser
-        b.get(f"{server.url}/staff/login")
-        b.find_element(By.ID, "user").send_keys("staff")
-        b.find_element(By.ID, "password").send_keys(PASSWORD)
-        click_and_wait(b, b.find_element(By.ID, "login"))
+        log_in_as_staff(b, server.url)
         b.get(f"{server.url}/staff/clusters")
         wedding = next(
             row
@@ -287,3 +302,54 @@ def test_staff_write_preview_publish_and_unpublish_an_answer_in_a_real_browser(
     statuses = {r.text: r.status for r in sqlite_store.list()}
     assert {statuses[text] for text, _, _ in WEDDING_QUESTIONS[:3]} == {"answered"}
     assert statuses["what are today's lottery numbers"] == "new"
+
+
+def test_the_topics_page_and_the_monthly_report_in_khmer_in_a_real_browser(
+    browser: webdriver.Chrome,
+    sqlite_store: GapStore,
+) -> None:
+    from tests.test_topics_web import LAST_MONTH, fill, fill_last_month, message
+
+    fill(sqlite_store)
+    fill_last_month(sqlite_store)
+    log = QuestionLog(sqlite_store)
+    # a fuller picture for the screenshots: several topics over the last weeks, both languages
+    topics = ("maternity", "health_care", "maternity", "pension", "work_injury", "sickness")
+    for n in range(60):
+        outcome = "gap" if n % 10 == 0 else "answered"
+        entry = message(
+            1000 + n,
+            outcome,
+            topics[n % len(topics)] if outcome == "answered" else "",
+            days_ago=(n * 37) % 50,
+            language="km" if n % 3 else "en",
+            channel=("messenger", "telegram", "web")[n % 3],
+            reason="not_covered" if outcome == "gap" else "",
+        )
+        assert log.add(entry)
+    staff = StaffSettings(
+        user="staff", password_hash=hash_password(PASSWORD), api_token="t", language="km"
+    )
+    with LiveServer(create_app(WebSettings(), sqlite_store, staff)) as server:
+        b = browser
+        log_in_as_staff(b, server.url)
+        b.get(f"{server.url}/staff")
+        click_and_wait(b, b.find_element(By.CSS_SELECTOR, 'nav a[href="/staff/topics"]'))
+        assert b.find_element(By.TAG_NAME, "h1").text == "អ្វីដែលមនុស្សសួរ"
+        rows = b.find_elements(By.CSS_SELECTOR, "#topics tbody tr")
+        assert rows[0].find_element(By.CSS_SELECTOR, "td").text == "មាតុភាព"  # most asked
+        assert len(b.find_elements(By.CSS_SELECTOR, "#weekly-chart rect.answered")) == 8
+        assert b.find_elements(By.CSS_SELECTOR, "#growing tbody tr td.recent")
+        b.save_screenshot(str(ROOT / "docs" / "topics.png"))
+
+        click_and_wait(b, b.find_element(By.CSS_SELECTOR, 'nav a[href="/staff/report"]'))
+        Select(b.find_element(By.NAME, "month")).select_by_value(LAST_MONTH.strftime("%Y-%m"))
+        click_and_wait(b, b.find_element(By.ID, "apply-filters"))
+        assert "របាយការណ៍ប្រចាំខែ" in b.find_element(By.TAG_NAME, "h1").text
+        assert b.find_elements(By.CSS_SELECTOR, "#report-topics rect.bar")
+        assert (
+            b.find_element(By.ID, "report-csv")
+            .get_attribute("href")
+            .endswith(f"/staff/report.csv?month={LAST_MONTH:%Y-%m}")
+        )
+        b.save_screenshot(str(ROOT / "docs" / "report.png"))

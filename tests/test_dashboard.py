@@ -506,7 +506,7 @@ async def test_overview_counts_by_reason_channel_language_and_draws_a_trend(
     by_reason = html.split('id="by-reason"')[1].split("</table>")[0]
     not_nssf = r"reason=out_of_scope\">not about NSSF</a></td><td class=\"num\">2<"
     assert re.search(not_nssf, by_reason)
-    assert re.search(r"telegram</a></td><td class=\"num\">1<", html)
+    assert re.search(r"Telegram</a></td><td class=\"num\">1<", html)
     assert html.count('class="bar"') == 12 and "<svg" in html
 
 

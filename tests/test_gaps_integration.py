@@ -7,11 +7,13 @@ import asyncio
 import itertools
 from pathlib import Path
 
+import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gaps.store import GapStore
 from bot.knowledge import load_knowledge
+from bot.questions.model import question_log
 from bot.web.app import create_app
 from bot.web.settings import WebSettings
 from bot.web.staff import StaffSettings
@@ -107,6 +109,35 @@ async def test_an_eligibility_check_that_cannot_tell_is_recorded_once(
     ]
     # the context is the question the user could not answer
     assert new[0]["context"].startswith("How old are you?")
+
+
+async def test_every_message_of_a_conversation_is_in_the_question_log_with_its_outcome(
+    stack: RasaStack, gap_db: Path
+) -> None:
+    app = web_app(stack, gap_db)
+    conversation = [
+        "hello",
+        "how much maternity allowance do I get? call me 012 999 888",
+        FALLBACK_MESSAGE,
+        "can you check if i qualify",  # a form starts: its steps are "form"
+    ]
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        await _gaps_after(client, "integration-log", conversation)  # written once this returns
+    engine = sa.create_engine(f"sqlite:///{gap_db / 'gaps.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(question_log.c.text, question_log.c.outcome, question_log.c.topic)
+        ).all()
+    engine.dispose()
+    found = {text: (outcome, topic) for text, outcome, topic in rows}
+    assert found["hello"] == ("chat", "greet")
+    assert found["how much maternity allowance do I get? call me <PHONE>"] == (
+        "answered",
+        "maternity",
+    )
+    assert found["can you check if i qualify"][0] == "form"
+    assert found["blorp zinglewump quaxx <PHONE>"][0] in ("gap", "asked_back")
+    assert not any("012 999 888" in text or "integration-log" in text for text, _, _ in rows)
 
 
 GLASSES_ASKED = [

@@ -25,6 +25,7 @@ from bot.gaps.capture import GapRecorder
 from bot.gaps.model import GapRecord, metadata
 from bot.gaps.store import GapFilters, GapStore, alembic_config
 from bot.notifications import model as notify_tables
+from bot.questions.model import question_log
 from bot.staff_answers import model as staff_answer_tables
 from bot.web.sessions import Sessions, SessionsUnavailable
 from bot.web.staff_db import StaffDatabaseUnavailable, staff_login_failures, staff_sessions
@@ -59,8 +60,9 @@ def test_migrations_create_the_gaps_and_staff_tables_at_head(
         "staff_answer_versions",
         "staff_answer_questions",
         "notify_requests",
+        "question_log",
     } <= tables
-    assert _version(store) == "0007"
+    assert _version(store) == "0008"
     store.migrate()  # idempotent
     assert store.count() == 0
 
@@ -69,6 +71,7 @@ def test_the_migrated_schema_is_exactly_the_model(store: GapStore) -> None:
     # the staff answers' and the notifications' tables are part of the model too
     assert staff_answer_tables.staff_answers.metadata is metadata
     assert notify_tables.notify_requests.metadata is metadata
+    assert question_log.metadata is metadata
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 

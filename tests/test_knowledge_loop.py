@@ -36,7 +36,12 @@ from tests.fakes import payloads as p
 from tests.fakes.rasa import RasaStack, rasa_stack
 from tests.fakes.servers import FakeBotAPI, FakeGraph, message_to
 from tests.fakes.waiting import until
-from tests.test_browser_dashboard import LiveServer, browser, click_and_wait  # noqa: F401
+from tests.test_browser_dashboard import (  # noqa: F401
+    LiveServer,
+    browser,
+    click_and_wait,
+    log_in_as_staff,
+)
 
 APP_SECRET = "loop-app-secret"
 VERIFY_TOKEN = "loop-verify-token"
@@ -202,10 +207,7 @@ def test_the_whole_knowledge_loop_in_a_real_browser(
     web = WebSettings(rasa_url=loop_stack.url, rate_per_address=10_000)
     with LiveServer(create_app(web, store, staff)) as server:
         b = browser
-        b.get(f"{server.url}/staff/login")
-        b.find_element(By.ID, "user").send_keys("staff")
-        b.find_element(By.ID, "password").send_keys(PASSWORD)
-        click_and_wait(b, b.find_element(By.ID, "login"))
+        log_in_as_staff(b, server.url, PASSWORD)
         b.get(f"{server.url}/staff/clusters")
         glasses = next(
             row

@@ -16,6 +16,9 @@ import yaml
 from bot.channels.tracker_store import MaskedSQLTrackerStore
 from bot.gaps.retention import Retention, purge_gaps, purge_tracker
 from bot.gaps.store import GapStore
+from bot.questions.model import QuestionEntry
+from bot.questions.store import QuestionLog
+from bot.web.purge import interval_s, purge_once
 from tests.conftest import ROOT
 from tests.gaps_support import gap
 
@@ -73,21 +76,31 @@ def test_gap_records_older_than_the_retention_are_purged(store: GapStore) -> Non
 
 
 def test_retention_comes_from_the_environment_and_refuses_nonsense() -> None:
-    assert Retention.from_env({}) == Retention(180, 365)
+    assert Retention.from_env({}) == Retention(180, 365, 180)
     assert Retention.from_env({"TRACKER_RETENTION_DAYS": "30"}).tracker_days == 30
+    assert Retention.from_env({"QUESTION_LOG_DAYS": "90"}).question_log_days == 90
+    with pytest.raises(ValueError, match="QUESTION_LOG_DAYS"):
+        Retention.from_env({"QUESTION_LOG_DAYS": "half a year"})
     for bad in ("0", "-5", "a week"):
         with pytest.raises(ValueError, match="TRACKER_RETENTION_DAYS"):
             Retention.from_env({"TRACKER_RETENTION_DAYS": bad})
 
 
-def test_the_purge_command_purges_both_and_says_how_many(tmp_path: Path) -> None:
+def test_the_purge_command_purges_all_three_and_says_how_many(tmp_path: Path) -> None:
     today = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     tracker = _tracker_db(tmp_path / "tracker.db", [1, 5000], at=today)
+    gaps_db = GapStore(f"sqlite:///{tmp_path / 'gaps.db'}", tmp_path / "spool.jsonl")
+    gaps_db.migrate()
+    log = QuestionLog(gaps_db)
+    for uid, days in (("old", 40), ("new", 10)):
+        log.add(logged_message(uid, today - dt.timedelta(days=days)))
+    gaps_db.dispose()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gaps.db'}",
         "GAPS_SPOOL_FILE": str(tmp_path / "spool.jsonl"),
         "TRACKER_DB_URL": tracker,
+        "QUESTION_LOG_DAYS": "30",
     }
     done = subprocess.run(
         [sys.executable, "-m", "bot.gaps", "purge"],
@@ -99,7 +112,31 @@ def test_the_purge_command_purges_both_and_says_how_many(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert "purged 1 tracker event(s) older than 180 days" in done.stdout
+    assert "1 question log entries older than 30 days" in done.stdout
     assert _count(tracker) == 1
+    assert [e.uid for e in QuestionLog(gaps_db).entries(["old", "new"])] == ["new"]
+
+
+def logged_message(uid: str, at: dt.datetime) -> QuestionEntry:
+    return QuestionEntry(uid, "c0ffee", "web", "en", "hello", "chat", created_at=at)
+
+
+def test_the_web_app_purge_applies_the_question_log_retention_and_survives_bad_settings(
+    store: GapStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    log = QuestionLog(store)
+    log.add(logged_message("old", today - dt.timedelta(days=181)))
+    log.add(logged_message("new", today - dt.timedelta(days=179)))
+    monkeypatch.delenv("TRACKER_DB_URL", raising=False)
+    monkeypatch.delenv("QUESTION_LOG_DAYS", raising=False)
+    done = purge_once(store)
+    assert done is not None and done.questions == 1
+    assert [e.uid for e in log.entries(["old", "new"])] == ["new"]
+    monkeypatch.setenv("QUESTION_LOG_DAYS", "forever")
+    assert purge_once(store) is None  # said in the log; the app keeps running
+    monkeypatch.setenv("PURGE_INTERVAL_HOURS", "24")
+    assert interval_s() == 24 * 3600
 
 
 def test_make_run_keeps_the_logs_of_the_last_five_starts(tmp_path: Path) -> None:

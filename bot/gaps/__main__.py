@@ -1,6 +1,7 @@
 """Gap store administration, run at start-up by ``make run``: ``python -m bot.gaps migrate``
 applies the migrations and replays the spool; ``python -m bot.gaps purge`` deletes the
-conversations and gap records older than their retention (:mod:`bot.gaps.retention`)."""
+conversations, gap records and question log entries older than their retention
+(:mod:`bot.gaps.retention`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.gaps.retention import Retention, purge_gaps, purge_tracker
+from bot.gaps.retention import Retention, purge_all
 from bot.gaps.store import GapStore
 
 
@@ -35,15 +36,14 @@ def main(argv: list[str] | None = None) -> int:
 def purge(store: GapStore) -> int:
     retention = Retention.from_env(os.environ)
     try:
-        gap_count = purge_gaps(store, retention.gaps_days)
-        tracker_url = os.environ.get("TRACKER_DB_URL", "").strip()
-        events = purge_tracker(tracker_url, retention.tracker_days) if tracker_url else 0
+        done = purge_all(store, retention, os.environ.get("TRACKER_DB_URL", "").strip())
     except SQLAlchemyError as exc:
         print(f"purge failed ({type(exc).__name__}); nothing is lost, it runs again next time")
         return 1
     print(
-        f"purged {events} tracker event(s) older than {retention.tracker_days} days and "
-        f"{gap_count} gap record(s) older than {retention.gaps_days} days"
+        f"purged {done.events} tracker event(s) older than {retention.tracker_days} days, "
+        f"{done.gaps} gap record(s) older than {retention.gaps_days} days and "
+        f"{done.questions} question log entries older than {retention.question_log_days} days"
     )
     return 0
 

@@ -17,7 +17,8 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from bot.gaps.model import MAX_TEXT_CHARS, REASON_BOT_ERROR, GapRecord
 from bot.gaps.redaction import conversation_key, mask
 from bot.gaps.store import ROOT, GapStore
 from bot.language import detect_language
+from bot.questions.model import QuestionEntry, entry_uid
+from bot.questions.store import QuestionLog
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +88,12 @@ def top_intents(ranking: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]
 
 
 class GapRecorder:
-    """Builds masked records and writes them in the background, in the order they came."""
+    """Builds masked records and writes them in the background, in the order they came; the
+    same for the question log's entries (:meth:`log`)."""
 
     def __init__(self, store: GapStore, key: bytes) -> None:
         self.store = store
+        self._questions: QuestionLog | None = None
         self._key = key
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="gap-writer"
@@ -126,27 +131,83 @@ class GapRecorder:
         :attr:`max_queued` records already wait (the database is slow), it goes to the spool file
         at once instead (durable; written to the database with the next successful write)."""
         record = self.build(**signal)
+        self._submit(self._write, record, lambda r: self.store.spool.append(r))
+        return record
+
+    def _submit(
+        self, write: Callable[[Any], bool], item: Any, spool: Callable[[Any], None]
+    ) -> None:
+        """Queue ``write(item)``, or ``spool(item)`` at once when the writer is too far behind."""
         with self._lock:
             busy = len(self._pending) >= self.max_queued
         if busy:
             log.warning("gap writer busy (%d queued); record spooled", self.max_queued)
-            self.store.spool.append(record)
-            return record
-        future = self._executor.submit(self._write, record)
+            spool(item)
+            return
+        future = self._executor.submit(write, item)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
-        return record
+
+    @property
+    def questions(self) -> QuestionLog:
+        """The question log of the same database, created on first use."""
+        if self._questions is None:
+            self._questions = QuestionLog(self.store)
+        return self._questions
+
+    def log(
+        self,
+        *,
+        sender_id: str,
+        message_id: str | None,
+        text: str,
+        language: str,
+        channel: str | None,
+        outcome: str,
+        topic: str = "",
+        reason: str = "",
+        answer_id: int | None = None,
+    ) -> QuestionEntry:
+        """Log one user message and its outcome (masked, the sender replaced by its key) in the
+        background; returns at once. Every action of a turn logs the same ``message_id``: the
+        entry keeps the strongest outcome (:mod:`bot.questions.model`)."""
+        conversation = conversation_key(sender_id, self._key)
+        entry = QuestionEntry(
+            uid=entry_uid(conversation, message_id or uuid.uuid4().hex),
+            conversation=conversation,
+            channel=channel_name(channel),
+            language=language,
+            text=mask(text)[:MAX_TEXT_CHARS],
+            outcome=outcome,
+            topic=topic,
+            reason=reason,
+            answer_id=answer_id,
+        )
+        questions = self.questions
+        self._submit(questions.add, entry, lambda e: questions.spool.append(e))
+        return entry
 
     def record_bot_error(self, sender_id: str, text: str, channel: str) -> None:
-        """A message the bot failed to answer (reason ``bot_error``); never raises."""
+        """A message the bot failed to answer (reason ``bot_error``), as a gap and in the question
+        log; never raises."""
         try:
+            language = detect_language(text) or "km"
             self.record(
                 sender_id=sender_id,
                 text=text,
                 reason=REASON_BOT_ERROR,
-                language=detect_language(text) or "km",
+                language=language,
                 channel=channel,
+            )
+            self.log(
+                sender_id=sender_id,
+                message_id=None,
+                text=text,
+                language=language,
+                channel=channel,
+                outcome="gap",
+                reason=REASON_BOT_ERROR,
             )
         except Exception as exc:  # recording must never cost the user their reply
             log.error("could not record a bot error (%s)", type(exc).__name__)

@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,10 +123,14 @@ def transient(exc: BaseException) -> bool:
 
 
 class Spool:
-    """An append-only JSON-lines file of records waiting for the database, safe across processes."""
+    """An append-only JSON-lines file of records waiting for the database, safe across processes.
 
-    def __init__(self, path: Path) -> None:
+    ``decode`` turns a line's JSON back into a record (gap records by default; the question log
+    has its own spool, :mod:`bot.questions.store`); a record has ``uid`` and ``to_json()``."""
+
+    def __init__(self, path: Path, decode: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.path = path
+        self._decode = decode or GapRecord.from_json
         self._thread_lock = threading.RLock()
 
     @contextlib.contextmanager
@@ -140,7 +144,7 @@ class Spool:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def append(self, record: GapRecord) -> None:
+    def append(self, record: Any) -> None:
         line = json.dumps(record.to_json(), ensure_ascii=False) + "\n"
         with self.locked():
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -156,7 +160,7 @@ class Spool:
         except FileNotFoundError:
             return False
 
-    def read(self) -> list[GapRecord]:
+    def read(self) -> list[Any]:
         """The spooled records (call with the lock held); an unreadable line is kept aside."""
         if not self.pending():
             return []
@@ -165,18 +169,18 @@ class Spool:
             if not line.strip():
                 continue
             try:
-                records.append(GapRecord.from_json(json.loads(line)))
+                records.append(self._decode(json.loads(line)))
             except (ValueError, TypeError, KeyError):
-                log.error("spool line %d is not a gap record; moved to %s.bad", number, self.path)
+                log.error("spool line %d is not a record; moved to %s.bad", number, self.path)
                 with open(self.path.with_suffix(".bad"), "a", encoding="utf-8") as bad:
                     bad.write(line + "\n")
         return records
 
-    def dead_letter(self, record: GapRecord, exc: BaseException) -> None:
+    def dead_letter(self, record: Any, exc: BaseException) -> None:
         """Keep a record the database refused beside the spool, for staff to look at (one
         appended line: no lock needed, and the replay already holds the spool's)."""
         log.error(
-            "gap record %s refused by the database (%s); kept in %s.dead",
+            "record %s refused by the database (%s); kept in %s.dead",
             record.uid,
             type(exc).__name__,
             self.path,

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot import log_safety
 from bot.gaps.store import GapStore
+from bot.web import purge
 from bot.web.app import create_app
 from bot.web.settings import WebSettings
 from bot.web.staff import StaffSettings
@@ -36,9 +37,12 @@ def main() -> None:
         settings.port,
         "log-in enabled" if staff.enabled else "not configured: see README, 'Staff dashboard'",
     )
+    store = GapStore.from_env()
+    app = create_app(settings, store, staff)
+    purge.mount(app, store)  # the daily purge of what is older than its retention
     # access_log=None: bot.web already logs one privacy-safe line per request.
     web.run_app(
-        create_app(settings, GapStore.from_env(), staff),
+        app,
         host=settings.host,
         port=settings.port,
         access_log=None,

@@ -29,7 +29,7 @@ INTENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> str:
+def safe_cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -43,7 +43,7 @@ def to_csv(records: Iterable[GapRecord]) -> str:
     for r in records:
         intents = "; ".join(f"{i['name']} {i.get('confidence')}" for i in r.intents)
         writer.writerow(
-            _cell(v)
+            safe_cell(v)
             for v in (
                 r.id,
                 r.created_at.isoformat(),

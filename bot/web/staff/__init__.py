@@ -11,6 +11,9 @@ except the API (the modules: ``settings``, ``core`` shared by the pages, ``login
 - ``GET /staff/gaps`` the list with filters and search; ``GET /staff/gaps/{id}`` one question;
 - ``POST /staff/gaps/bulk`` status change with a note, or the selection as Rasa NLU YAML;
 - ``GET /staff/gaps.csv`` the filtered list as CSV;
+- ``GET /staff/topics`` what people ask: questions per topic per week, answered vs unanswered,
+  the fastest growing gap clusters; ``GET /staff/report`` the monthly report (and
+  ``/staff/report.csv``), from the question log (:mod:`bot.web.staff.topics`);
 - ``/staff/answers…`` staff answers: write, preview, publish, edit, unpublish
   (:mod:`bot.web.staff.answers`);
 - ``GET /api/gaps`` (``Authorization: Bearer $GAPS_API_TOKEN``) filters ``since``, ``status``,
@@ -82,6 +85,7 @@ from bot.web.staff.pages import (
     overview,
 )
 from bot.web.staff.settings import StaffSettings
+from bot.web.staff.topics import report_csv, report_page, topics_page
 from bot.web.throttle import LoginThrottle, throttle_secret
 
 __all__ = ["DASHBOARD_KEY", "Dashboard", "StaffSettings", "mount"]
@@ -144,6 +148,9 @@ def mount(
     r.add_get("/staff/gaps.csv", export_csv)
     r.add_get(r"/staff/gaps/{id:\d+}", gap_page)
     r.add_post("/staff/gaps/bulk", bulk)
+    r.add_get("/staff/topics", topics_page)
+    r.add_get("/staff/report", report_page)
+    r.add_get("/staff/report.csv", report_csv)
     r.add_get("/staff/answers", answers_page)
     r.add_get("/staff/answers/new", new_answer)
     r.add_post("/staff/answers", create_answer)

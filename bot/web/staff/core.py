@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.gaps.model import STATUSES
 from bot.gaps.store import GapStore
 from bot.language import Lang
+from bot.questions.store import QuestionLog
 from bot.staff_answers.store import AnswerStore
 from bot.web import auth
 from bot.web.preferences import Preferences
@@ -52,10 +53,12 @@ class Dashboard:
     texts: DashboardTexts = field(default_factory=get_texts)
     preferences: Preferences = field(init=False)
     answers: AnswerStore = field(init=False)
+    questions: QuestionLog = field(init=False)
 
     def __post_init__(self) -> None:
         self.preferences = Preferences(self.store)
         self.answers = AnswerStore(self.store)
+        self.questions = QuestionLog(self.store)
 
 
 DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)

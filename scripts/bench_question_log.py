@@ -105,6 +105,15 @@ def _row(name: str, ms: list[float]) -> str:
     return f"| {name} | {statistics.median(ms):.2f} ms | {ms[int(len(ms) * 0.95) - 1]:.2f} ms |"
 
 
+def _measure(label: str, store: GapStore, entries: int) -> list[str]:
+    """The table's rows for one migrated, empty store, filled with ``entries`` messages."""
+    _fill(store, entries)
+    rows = [_row(f"{label}: one write (insert or upsert)", writes(store))]
+    rows += [_row(f"{label}: {name}", ms) for name, ms in reads(store).items()]
+    store.dispose()
+    return rows
+
+
 def report_text(entries: int) -> str:
     lines = [
         "## Question log: writing an entry, and the figures of the Topics page and the report",
@@ -118,11 +127,7 @@ def report_text(entries: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         store = GapStore(f"sqlite:///{tmp}/gaps.db", Path(tmp) / "spool.jsonl")
         store.migrate()
-        _fill(store, entries)
-        lines.append(_row("SQLite: one write (insert or upsert)", writes(store)))
-        for name, ms in reads(store).items():
-            lines.append(_row(f"SQLite: {name}", ms))
-        store.dispose()
+        lines += _measure("SQLite", store, entries)
     url = os.environ.get("TEST_POSTGRES_URL", "").strip()
     if url:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -133,11 +138,7 @@ def report_text(entries: int) -> str:
             pg = GapStore(url, Path(tempfile.gettempdir()) / f"{schema}.jsonl",
                           connect_args={"options": f"-csearch_path={schema}"})  # fmt: skip
             pg.migrate()
-            _fill(pg, entries)
-            lines.append(_row("PostgreSQL: one write (insert or upsert)", writes(pg)))
-            for name, ms in reads(pg).items():
-                lines.append(_row(f"PostgreSQL: {name}", ms))
-            pg.dispose()
+            lines += _measure("PostgreSQL", pg, entries)
         finally:
             with admin.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.gaps.model import utcnow
-from bot.gaps.store import GapStore, Spool, transient
+from bot.gaps.spool import Spool, transient
+from bot.gaps.store import GapStore
 from bot.questions.model import RANK, QuestionEntry, question_log
 
 log = logging.getLogger(__name__)
@@ -55,17 +56,14 @@ class QuestionLog:
     def add(self, entry: QuestionEntry) -> bool:
         """Store ``entry`` (or raise the outcome of its message); spooled when the database is
         away. True if it reached the database."""
+
+        def write() -> None:
+            self.store.ensure_schema()
+            with self.store.engine.begin() as conn:
+                self._put(conn, entry)
+
         with self._lock:
-            try:
-                self.store.ensure_schema()
-                with self.store.engine.begin() as conn:
-                    self._put(conn, entry)
-            except Exception as exc:
-                if not transient(exc):
-                    self.spool.dead_letter(entry, exc)
-                    return False
-                log.warning("question log unavailable (%s); entry spooled", type(exc).__name__)
-                self.spool.append(entry)
+            if not self.spool.write_or_keep(write, entry, "question log"):
                 return False
             if self.spool.pending():
                 self._replay_quietly()

@@ -29,7 +29,7 @@ from actions.common import (
 from actions.notify import take_choice, typed_choice
 from actions.recording import record_gap
 from actions.respond import respond, verdict_of
-from actions.staff import answer_from_staff
+from actions.staff import answer_from_staff, confirmed_staff_answer, staff_choice
 from bot import replies
 from bot.gaps.model import REASON_HUMAN_REQUESTED
 from bot.questions.model import ASKED_BACK, GAP
@@ -79,6 +79,14 @@ class ActionUnresolved(Action):
         if choice is not None:  # a typed "yes" / "no" right after the offer to be told
             return await take_choice(dispatcher, tracker, choice)
         reason = self.reason or unresolved_reason(latest_intent(tracker))
+        offer_choice = staff_choice(tracker) if self.reason is None else None
+        if offer_choice is not None:  # the offer of a close staff answer: yes, or no / unpublished
+            said_yes, answer_id = offer_choice
+            if said_yes:
+                sent = await confirmed_staff_answer(dispatcher, tracker, answer_id)
+                if sent is not None:
+                    return sent
+            reason = replies.REASON_REJECTED_SUGGESTIONS
         lang = language_of(tracker)
         kb = knowledge()
         suggestions = self.suggestions

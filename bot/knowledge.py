@@ -31,7 +31,7 @@ UI_FILE = "ui.yml"
 MAX_ANSWER_CHARS = 2000  # Messenger's limit for one text message
 MAX_TITLE_CHARS = 20  # Messenger's limit for a quick-reply title
 # filled when the text is said, not when it is loaded: what was asked, a topic's title, a number
-RUNTIME_PLACEHOLDERS = frozenset({"aspect", "topic", "number", "date"})
+RUNTIME_PLACEHOLDERS = frozenset({"aspect", "topic", "number", "date", "preview"})
 # UI texts that are button titles (Messenger: at most 20 characters, {number} counted as 4)
 BUTTON_TEXTS = (
     "something_else",
@@ -219,6 +219,7 @@ _RUNTIME_TEXTS = frozenset(
         "role_months_button",
         "sources_more",
         "sources_title",
+        "staff_offer",
     }
 )
 

@@ -38,6 +38,19 @@ def intent_payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
 
 
+def payload_entities(payload: str) -> dict[str, str]:
+    """The entities of an intent shortcut (``/language{"language": "en"}`` → ``{"language":
+    "en"}``); empty when there are none or they are not a JSON object."""
+    start = payload.find("{")
+    if not payload.startswith("/") or start < 0:
+        return {}
+    try:
+        found = json.loads(payload[start:])
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
 def topic_buttons(kb: Knowledge, topics: Iterable[str], lang: Lang) -> tuple[Button, ...]:
     return tuple(Button(kb.title(t, lang), intent_payload(t)) for t in topics if t in kb.topics)
 

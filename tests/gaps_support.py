@@ -16,6 +16,7 @@ from bot.gaps import capture
 from bot.gaps.capture import GapRecorder
 from bot.gaps.model import GapRecord
 from bot.gaps.store import GapStore
+from bot.questions.model import question_log
 
 TEST_KEY = b"test-hmac-key-0123456789"
 
@@ -124,6 +125,21 @@ GAP_UI_TEXTS = {
     "feedback_sorry": {"en": "feedback_sorry en", "km": "feedback_sorry ខ្មែរ"},
     "human_handoff": {"en": "human_handoff en", "km": "human_handoff ខ្មែរ"},
 }
+
+
+def question_rows(store: GapStore) -> list[dict[str, object]]:
+    """Every row of the question log."""
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(question_log)).mappings()]
+
+
+def logged(store: GapStore, rec: GapRecorder) -> dict[str, tuple[str, str, str]]:
+    """The question log after the recorder wrote everything: text → (outcome, topic, reason)."""
+    rec.flush()
+    return {
+        str(r["text"]): (str(r["outcome"]), str(r["topic"]), str(r["reason"]))
+        for r in question_rows(store)
+    }
 
 
 @pytest.fixture

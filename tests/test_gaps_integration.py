@@ -149,13 +149,19 @@ GLASSES_ANSWER = {
     "en": "NSSF health care does not pay for glasses; an eye injury at work is covered.",
     "km": "ការថែទាំសុខភាពរបស់ ប.ស.ស. មិនចេញថ្លៃវ៉ែនតាទេ។",
 }
+# close to GLASSES_ASKED, but not enough to be answered unasked (matcher score 0.37)
+CLOSE_PARAPHRASE = "I need new spectacles, will social security help?"
 LIVE_WITHIN_S = 10.0  # the promise: a published answer is used within 10 seconds
 
 
-async def _reply_texts(client: TestClient, sender: str, message: str) -> str:
+async def _replies(client: TestClient, sender: str, message: str) -> list[dict]:
     reply = await client.post("/chat/api/message", json={"sender": sender, "message": message})
     assert reply.status == 200
-    return "\n".join(m.get("text") or "" for m in await reply.json())
+    return await reply.json()
+
+
+async def _reply_texts(client: TestClient, sender: str, message: str) -> str:
+    return "\n".join(m.get("text") or "" for m in await _replies(client, sender, message))
 
 
 async def _seconds_until(client: TestClient, message: str, want_answer: bool) -> float:
@@ -202,6 +208,17 @@ async def test_a_staff_answer_published_through_the_api_is_used_within_10_s_then
         assert "NSSF communication team (2026-11-30)" in text
         gaps = await (await client.get("/api/gaps", headers=auth)).json()
         assert {g["status"] for g in gaps if g["id"] in body["gap_ids"]} == {"answered"}
+        # a paraphrase that is close but not sure gets the offer first; its Yes gets the answer
+        offered = await _replies(client, "integration-glasses-3", CLOSE_PARAPHRASE)
+        assert GLASSES_ANSWER["en"].split(";")[0] in offered[0]["text"]
+        assert GLASSES_ANSWER["en"] not in offered[0]["text"]
+        yes, other = (b["payload"] for b in offered[0]["buttons"])
+        assert (yes, other) == (
+            f'/affirm{{"staff_answer":"{answer_id}"}}',
+            "/none_of_these",
+        )
+        text = await _reply_texts(client, "integration-glasses-3", yes)
+        assert GLASSES_ANSWER["en"] in text
         # the web chat user who said yes sees the answer at their next visit, once
         kept = await client.post("/chat/api/notifications", json={"sender": "integration-glasses"})
         (told,) = await kept.json()

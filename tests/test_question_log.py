@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from actions.answers import ActionAnswer, ActionGreet
 from actions.feedback import ActionFeedback
@@ -18,10 +17,10 @@ from bot.gaps.capture import GapRecorder
 from bot.gaps.clustering import Cluster
 from bot.gaps.store import GapStore
 from bot.questions import figures
-from bot.questions.model import QuestionEntry, entry_uid, question_log
+from bot.questions.model import QuestionEntry, entry_uid
 from bot.questions.store import QuestionLog
 from tests.factories import bot_event, conversation, run_action, user_event
-from tests.gaps_support import gap
+from tests.gaps_support import gap, logged, question_rows
 
 NOW = dt.datetime(2026, 11, 18, 10, 0)
 
@@ -40,19 +39,6 @@ def entry(outcome: str, uid: str = "m1", **fields: object) -> QuestionEntry:
     return QuestionEntry(**values)  # type: ignore[arg-type]
 
 
-def rows(store: GapStore) -> list[dict[str, object]]:
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(question_log)).mappings()]
-
-
-def logged(store: GapStore, rec: GapRecorder) -> dict[str, tuple[str, str, str]]:
-    """The log after the recorder wrote everything: text → (outcome, topic, reason)."""
-    rec.flush()
-    return {
-        str(r["text"]): (str(r["outcome"]), str(r["topic"]), str(r["reason"])) for r in rows(store)
-    }
-
-
 # --- the store ---------------------------------------------------------------------------------
 
 
@@ -63,7 +49,7 @@ def test_one_entry_per_message_keeps_the_strongest_outcome(store: GapStore) -> N
     assert log.add(entry("answered", topic="maternity"))  # weaker: the gap stays
     assert log.add(entry("chat", uid="m2", text="thanks"))
     assert log.add(entry("chat", uid="m2", text="thanks"))  # written twice, counted once
-    found = {r["uid"]: (r["outcome"], r["reason"], r["week"]) for r in rows(store)}
+    found = {r["uid"]: (r["outcome"], r["reason"], r["week"]) for r in question_rows(store)}
     assert found == {
         "m1": ("gap", "not_covered", dt.date(2026, 11, 16)),
         "m2": ("chat", "", dt.date(2026, 11, 16)),
@@ -99,7 +85,7 @@ def test_an_entry_waits_in_its_spool_while_the_database_is_away(tmp_path: Path) 
     up = GapStore(f"sqlite:///{tmp_path / 'up.db'}", tmp_path / "gaps.jsonl")
     up.migrate()
     assert QuestionLog(up).add(entry("chat", uid="m2", text="hi"))  # replays what waited
-    assert {r["uid"]: r["outcome"] for r in rows(up)} == {"m1": "answered", "m2": "chat"}
+    assert {r["uid"]: r["outcome"] for r in question_rows(up)} == {"m1": "answered", "m2": "chat"}
     assert not log.spool.pending()
 
 
@@ -108,7 +94,7 @@ def test_purge_deletes_only_entries_older_than_the_retention(store: GapStore) ->
     log.add(entry("chat", "old", created_at=NOW - dt.timedelta(days=181)))
     log.add(entry("chat", "kept", created_at=NOW - dt.timedelta(days=179)))
     assert log.purge(180, now=NOW) == 1
-    assert [r["uid"] for r in rows(store)] == ["kept"]
+    assert [r["uid"] for r in question_rows(store)] == ["kept"]
 
 
 # --- the recorder: masked, pseudonymised, off the reply's path ---------------------------------
@@ -127,7 +113,7 @@ def test_the_recorder_masks_the_text_and_replaces_the_sender(
         topic="maternity",
     )
     recorder.flush()
-    (row,) = rows(sqlite_store)
+    (row,) = question_rows(sqlite_store)
     assert row["text"] == "my phone is <PHONE>, how much maternity pay"
     assert row["conversation"] != "psid-123456" and "psid" not in str(row)
     assert row["channel"] == "messenger"

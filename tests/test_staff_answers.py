@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from rasa_sdk import Tracker
 from sqlalchemy.exc import OperationalError
 
 import actions.staff
@@ -18,11 +19,11 @@ from bot.gaps.store import GapStore
 from bot.knowledge import configured_knowledge
 from bot.staff_answers.live import LiveAnswers, refresh_seconds
 from bot.staff_answers.matching import Matcher
-from bot.staff_answers.model import Draft, Question
-from bot.staff_answers.replies import preview, staff_reply
+from bot.staff_answers.model import PUBLISHED, Draft, Question, StaffAnswer
+from bot.staff_answers.replies import first_sentence, offer_reply, preview, staff_reply
 from bot.staff_answers.store import AnswerStore, UnknownAnswer
-from tests.factories import run_action, tracker
-from tests.gaps_support import gap
+from tests.factories import bot_event, conversation, run_action, tracker, user_event
+from tests.gaps_support import gap, logged
 
 KB = configured_knowledge()
 GLASSES = "does nssf pay for my glasses"
@@ -32,6 +33,15 @@ DRAFT = Draft(
     source_name="NSSF communication team",
     source_date=dt.date(2026, 11, 30),
 )
+
+
+def answer_for(question: str, answer_id: int = 1) -> StaffAnswer:
+    """A published answer (DRAFT) written for ``question``, as the store returns it."""
+    now = dt.datetime(2026, 12, 1)
+    questions = (Question(question, "en"),)
+    return StaffAnswer(
+        answer_id, PUBLISHED, 1, DRAFT, now, "dara", now, "dara", questions=questions
+    )
 
 
 @pytest.fixture
@@ -248,3 +258,95 @@ async def test_a_button_payload_or_a_human_request_never_gets_a_staff_answer(
         ActionUnresolved(), tracker("I want to talk to a person", "request_human")
     )
     assert messages[0][0] != staff_reply(DRAFT, "en", KB).text
+
+
+# --- a close answer is offered first -----------------------------------------------------------
+
+OFFER_QUESTION = "my eyes are weak, can nssf help me buy spectacles or glasses"
+
+
+def test_a_close_match_is_offered_first_and_a_weak_one_not_at_all() -> None:
+    answer = answer_for(GLASSES)
+    score = Matcher([answer]).scores(OFFER_QUESTION)[0][1]
+    assert 0.0 < score < 1.0
+    sure = Matcher([answer], threshold=score - 0.01, ask_threshold=score - 0.02)
+    offered = Matcher([answer], threshold=score + 0.01, ask_threshold=score - 0.01)
+    nothing = Matcher([answer], threshold=score + 0.02, ask_threshold=score + 0.01)
+    assert (m := sure.match(OFFER_QUESTION)) is not None and m.sure
+    assert (m := offered.match(OFFER_QUESTION)) is not None and not m.sure
+    assert nothing.match(OFFER_QUESTION) is None
+
+
+def test_the_offer_shows_the_answers_first_sentence_cut_at_a_word_or_a_khmer_cluster() -> None:
+    first = first_sentence("Glasses are not covered. Eye injuries are.")
+    assert first == "Glasses are not covered."
+    long = "NSSF " + "pays for many things at the hospital " * 5
+    cut = first_sentence(long, limit=40)
+    assert cut.endswith("…") and len(cut) <= 41 and long.startswith(cut[:-1])
+    assert cut[:-1] == cut[:-1].rstrip() and " ".join(long.split()).startswith(cut[:-1] + " ")
+    khmer = "ការថែទាំសុខភាពរបស់ប.ស.ស.មិនចេញថ្លៃវ៉ែនតាទេ" * 4
+    cut = first_sentence(khmer, limit=30)
+    assert khmer.startswith(cut[:-1]) and khmer[len(cut) - 1] not in "ាិីឹឺុូួើឿៀេែៃោៅំះ៉៊់៌៍៎៏័្"
+    assert first_sentence("") == ""
+
+
+@pytest.fixture
+def offering(answers: AnswerStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveAnswers]:
+    """Live answers that offer every match first (answer at once only an exact question)."""
+    current = LiveAnswers(answers, refresh_s=0, thresholds=(0.99, 0.05))
+    monkeypatch.setattr(actions.staff, "configured_live_answers", lambda: current)
+    yield current
+    current._writer.shutdown(wait=True)
+
+
+def offer_conversation(answer_id: int, tap: dict[str, object]) -> Tracker:
+    question = user_event(OFFER_QUESTION, "not_covered", [("not_covered", 0.8)])
+    offer = offer_reply(answer_for(GLASSES, answer_id), "en", KB)
+    buttons = [{"title": b.title, "payload": b.payload} for b in offer.buttons]
+    return conversation(question, bot_event(offer.text, buttons), tap)
+
+
+def yes_button(answer_id: int) -> dict[str, object]:
+    payload = f'/affirm{{"staff_answer":"{answer_id}"}}'
+    entities = [{"entity": "staff_answer", "value": str(answer_id)}]
+    return user_event(payload, "affirm", entities=entities)
+
+
+async def test_a_close_answer_is_offered_and_a_yes_gets_it_for_the_question(
+    offering: LiveAnswers, answers: AnswerStore, recorder: GapRecorder, sqlite_store: GapStore
+) -> None:
+    answer_id = answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    t = tracker(OFFER_QUESTION, "not_covered", ranking=[("not_covered", 0.8)])
+    messages, _ = await run_action(ActionUnresolved(), t)
+    assert messages[0][0] == offer_reply(answer_for(GLASSES, answer_id), "en", KB).text
+    assert "NSSF health care does not pay for glasses." in messages[0][0]
+    payloads = [b["payload"] for b in messages[0][1]]
+    assert payloads == [f'/affirm{{"staff_answer":"{answer_id}"}}', "/none_of_these"]
+    assert recorded(recorder) == []  # offered, not a gap (yet)
+    for tap in (yes_button(answer_id), user_event("yes", "affirm")):
+        messages, _ = await run_action(ActionUnresolved(), offer_conversation(answer_id, tap))
+        assert messages[0][0] == staff_reply(DRAFT, "en", KB).text
+        assert len(messages) == 2  # the answer, then "did this answer your question?"
+    assert recorded(recorder) == []
+    offering._writer.shutdown(wait=True)
+    used = answers.get(answer_id)
+    assert used is not None and used.uses == 2
+    assert logged(sqlite_store, recorder)[OFFER_QUESTION][0] == "staff_answer"
+
+
+async def test_a_no_to_the_offer_or_an_unpublished_answer_is_a_gap_for_the_question(
+    offering: LiveAnswers, answers: AnswerStore, recorder: GapRecorder
+) -> None:
+    answer_id = answers.publish(DRAFT, [Question(GLASSES, "en")], "dara")
+    taps = [
+        user_event("/none_of_these", "none_of_these"),
+        user_event("no", "deny"),
+        yes_button(answer_id + 1),  # not an answer
+    ]
+    for tap in taps:
+        messages, _ = await run_action(ActionUnresolved(), offer_conversation(answer_id, tap))
+        assert messages[0][0] != staff_reply(DRAFT, "en", KB).text
+        assert "1286" in messages[0][0]
+    answers.set_published(answer_id, False, "dara")
+    await run_action(ActionUnresolved(), offer_conversation(answer_id, yes_button(answer_id)))
+    assert recorded(recorder) == [OFFER_QUESTION] * 4

@@ -19,7 +19,7 @@ from functools import lru_cache
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.gaps.store import GapStore
-from bot.staff_answers.matching import Match, Matcher
+from bot.staff_answers.matching import ASK_THRESHOLD, THRESHOLD, Match, Matcher
 from bot.staff_answers.store import AnswerStore
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,14 @@ class LiveAnswers:
         store: AnswerStore,
         refresh_s: float = DEFAULT_REFRESH_S,
         clock: Callable[[], float] = time.monotonic,
+        thresholds: tuple[float, float] = (THRESHOLD, ASK_THRESHOLD),
     ) -> None:
+        """``thresholds``: the matcher's score to answer at once, and to offer the answer first."""
         self.store = store
         self.refresh_s = refresh_s
         self._clock = clock
         self._lock = threading.Lock()
-        self._matcher = Matcher(())
+        self._matcher = Matcher((), *thresholds)
         self._fingerprint: tuple[object, ...] | None = None
         self._checked: float | None = None
         self._writer = concurrent.futures.ThreadPoolExecutor(1, "staff-answer-uses")
@@ -69,7 +71,8 @@ class LiveAnswers:
                 return self._matcher
             fingerprint = tuple(a.fingerprint() for a in answers)
             if fingerprint != self._fingerprint:
-                self._matcher = Matcher(answers, self._matcher.threshold)
+                old = self._matcher
+                self._matcher = Matcher(answers, old.threshold, old.ask_threshold)
                 self._fingerprint = fingerprint
                 log.info("staff answers loaded: %d published", len(self._matcher.answers))
             return self._matcher

@@ -19,10 +19,15 @@ like "card", counts less; one that no answer holds counts against a match, with 
 question and with the centroid of all its questions, mixed (``"question"``); its score is the
 weighted geometric mean of that similarity and the share of the centroid the message covers
 (``"recall"``: a message without the concepts that all the answer's questions hold does not get
-it). The best answer is used when its score reaches :data:`THRESHOLD` (tuned on
-``tests/staff_answers_eval/tune.yml`` with ``python -m scripts.staff_answer_eval --sweep``,
-measured on ``tests/staff_answers_eval/test.yml``). The files are read on first use; each
-question is read once, when the :class:`Matcher` is built.
+it), times the share of the message the centroid holds to the power ``"precision"`` (a message
+that shares the answer's rare word but asks about much else, "I want to open a traditional
+medicine shop: must I register my workers?", does not get the answer about traditional healers).
+The best answer is used when its score reaches :data:`THRESHOLD`; between
+:data:`ASK_THRESHOLD` and it, the match is not ``sure`` and the bot asks the user first whether
+that answer is what they want (:mod:`actions.staff`). Both were tuned on the tune and dev files of
+``tests/staff_answers_eval/`` with ``python -m scripts.staff_answer_eval --sweep`` and are
+measured on the test and holdout files, never looked at while tuning. The files are read on
+first use; each question is read once, when the :class:`Matcher` is built.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from bot.staff_answers.model import StaffAnswer
 
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.yml"
 THRESHOLD = 0.5
+ASK_THRESHOLD = 0.25
 MATCH_WEIGHTS = {
     "words": 1.0,  # a word, compared with a concept
     "unseen": 2.0,  # a concept no answer holds, times the weight of the rarest one
@@ -52,6 +58,7 @@ MATCH_WEIGHTS = {
     "base": 0.5,  # added to every log inverse answer frequency
     "question": 0.6,  # the share of the closest question in the similarity (the rest: centroid)
     "recall": 0.6,  # the share of the covered centroid in the score
+    "precision": 0.15,  # the power of the share of the message the centroid holds
 }
 _SMOOTH = 0.5  # added to answer frequencies
 _STOP, _NEG = "", "!"  # lexicon values of function words and of denials
@@ -255,13 +262,20 @@ class Match:
     answer: StaffAnswer
     score: float
     question: str  # the (masked) question it was closest to
+    sure: bool = True  # False: close, but not enough to answer without asking the user first
 
 
 class Matcher:
     """The published answers, ready to be compared with messages."""
 
-    def __init__(self, answers: Sequence[StaffAnswer], threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self,
+        answers: Sequence[StaffAnswer],
+        threshold: float = THRESHOLD,
+        ask_threshold: float = ASK_THRESHOLD,
+    ) -> None:
         self.threshold = threshold
+        self.ask_threshold = min(ask_threshold, threshold)
         self.answers = tuple(a for a in answers if a.published and a.questions)
         self._texts = [q.text for a in self.answers for q in a.questions]
         self._owner = [i for i, a in enumerate(self.answers) for _ in a.questions]
@@ -315,16 +329,19 @@ class Matcher:
             centroid = self._centroids[owner]
             around = sum(w * centroid.get(f, 0.0) for f, w in vector.items())
             recall = sum(centroid.get(f, 0.0) ** 2 for f in vector)
+            held = sum(w * w for f, w in vector.items() if f in centroid)
             share = MATCH_WEIGHTS["recall"]
             score = (mix * sim + (1 - mix) * around) ** (1 - share) * recall**share
+            score *= held ** MATCH_WEIGHTS["precision"]
             ranked.append((score, owner, number))
         ranked.sort(key=lambda r: (-r[0], self.answers[r[1]].id))
         return [(self.answers[o], s, self._texts[q]) for s, o, q in ranked]
 
     def match(self, message: str) -> Match | None:
-        """The best answer for ``message``, if it is close enough."""
+        """The best answer for ``message`` if it is close enough to be used (``sure``) or to be
+        offered with a question first (not ``sure``)."""
         ranked = self.scores(message)
-        if not ranked or ranked[0][1] < self.threshold:
+        if not ranked or ranked[0][1] < self.ask_threshold:
             return None
         answer, score, question = ranked[0]
-        return Match(answer, score, question)
+        return Match(answer, score, question, sure=score >= self.threshold)

@@ -1,10 +1,13 @@
 """What a user sees of a staff answer: the text in their language with its source and date, the
-related topic and the menu as buttons (:func:`staff_reply`), and how that looks on each channel
+related topic and the menu as buttons (:func:`staff_reply`); the question asked first when the
+answer is close but not sure (:func:`offer_reply`: the answer's first sentence, Yes / Something
+else); and how that looks on each channel
 (:func:`preview`: the Messenger messages and the Telegram messages it becomes, with the limits
 they hit), for the dashboard to show before publishing."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +18,44 @@ from bot.channels.messenger_format import MAX_TEXT as MESSENGER_MAX_TEXT
 from bot.channels.messenger_format import render as messenger_render
 from bot.knowledge import Knowledge
 from bot.language import LANGUAGES, Lang
-from bot.replies import Reply
-from bot.staff_answers.model import Draft
+from bot.replies import Button, Reply
+from bot.staff_answers.model import Draft, StaffAnswer
 
 TELEGRAM_MAX_TEXT = 4096
+# the offer's Yes: /affirm{"staff_answer":"7"} (a yes outside a check goes to action_unresolved)
+CONFIRM_INTENT = "affirm"
+CONFIRM_ENTITY = "staff_answer"
+PREVIEW_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.!?។៕])\s")
+_KHMER_SIGNS = frozenset(chr(c) for c in [*range(0x17B4, 0x17D4), 0x17DD])
+
+
+def first_sentence(body: str, limit: int = PREVIEW_CHARS) -> str:
+    """The answer's first sentence, cut at a word (or, in Khmer, a letter cluster) to ``limit``
+    characters with "…"."""
+    text = " ".join(body.split())
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    else:  # unspaced Khmer: never end inside a cluster (a sign, or a letter after a coeng)
+        while len(cut) > 1 and (sentence[len(cut)] in _KHMER_SIGNS or cut[-1] == "\u17d2"):
+            cut = cut[:-1]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def offer_reply(answer: StaffAnswer, lang: Lang, kb: Knowledge) -> Reply:
+    """Ask whether the staff answer is what the user wants: Yes shows it, "Something else" is
+    the honest "I can't answer that yet" and a gap."""
+    preview = first_sentence(answer.text(lang))
+    yes = Button(
+        kb.text("staff_offer_yes_button", lang),
+        replies.intent_payload(CONFIRM_INTENT, **{CONFIRM_ENTITY: str(answer.id)}),
+    )
+    other = Button(kb.text("something_else", lang), replies.intent_payload("none_of_these"))
+    return Reply(kb.text("staff_offer", lang, preview=preview), (yes, other))
 
 
 def staff_reply(draft: Draft, lang: Lang, kb: Knowledge) -> Reply:
@@ -80,4 +117,4 @@ def preview(draft: Draft, kb: Knowledge) -> dict[Lang, tuple[ChannelPreview, ...
     return out
 
 
-__all__ = ["MAX_TEMPLATE_TEXT", "ChannelPreview", "preview", "staff_reply"]
+__all__ = ["MAX_TEMPLATE_TEXT", "ChannelPreview", "offer_reply", "preview", "staff_reply"]

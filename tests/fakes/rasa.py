@@ -30,7 +30,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def spawn_rasa(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """``rasa run <args>`` in the repository, its output into ``log``."""
     with log.open("w") as out:
         return subprocess.Popen(
@@ -42,7 +42,7 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         )
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float) -> None:
+def wait_until_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -114,15 +114,15 @@ def rasa_stack(
         actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
         if action_url is None:
             actions = ["actions", "--actions", "actions", "--port", str(action_port)]
-            procs.append(_spawn(actions, env, actions_log))
+            procs.append(spawn_rasa(actions, env, actions_log))
         serve = ["--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1"]
         serve += ["--credentials", str(creds), "--endpoints", "endpoints.yml"]
         serve += ["--enable-api", "--auth-token", api_token] if api_token else []
-        procs.append(_spawn(serve, env, rasa_log))
+        procs.append(spawn_rasa(serve, env, rasa_log))
         if action_url is None:
-            _wait(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
+            wait_until_healthy(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
         url = f"http://127.0.0.1:{rasa_port}"
-        _wait(f"{url}/", procs[-1], rasa_log, 300)
+        wait_until_healthy(f"{url}/", procs[-1], rasa_log, 300)
         yield RasaStack(url, env, rasa_log, procs[-1])
     finally:
         for proc in procs:

@@ -280,6 +280,8 @@ def test_a_close_match_is_offered_first_and_a_weak_one_not_at_all() -> None:
 def test_the_offer_shows_the_answers_first_sentence_cut_at_a_word_or_a_khmer_cluster() -> None:
     first = first_sentence("Glasses are not covered. Eye injuries are.")
     assert first == "Glasses are not covered."
+    assert first_sentence("ប.ស.ស. មិនចេញថ្លៃវ៉ែនតាទេ។ របួសភ្នែកធានា។") == "ប.ស.ស. មិនចេញថ្លៃវ៉ែនតាទេ។"
+    assert first_sentence("The U.S. way differs. Not here.") == "The U.S. way differs."
     long = "NSSF " + "pays for many things at the hospital " * 5
     cut = first_sentence(long, limit=40)
     assert cut.endswith("…") and len(cut) <= 41 and long.startswith(cut[:-1])

@@ -73,6 +73,10 @@ async def test_write_preview_and_publish_an_answer_for_a_cluster(
     assert shown.status == 200
     assert html.count('class="preview"') == 4  # Messenger and Telegram, Khmer and English
     assert "NSSF has no wedding grant.\n\nSource: NSSF communication team (2026-11-30)" in html
+    # and the question a close but not sure message gets first, in both languages
+    assert html.count('class="preview offer"') == 2
+    assert "NSSF staff have answered a question like yours: “NSSF has no wedding grant.”" in html
+    assert "«ប.ស.ស. មិនមានប្រាក់ឧបត្ថម្ភរៀបការទេ។»" in html
     assert AnswerStore(sqlite_store).list() == []  # a preview publishes nothing
     done = await client.post(
         "/staff/answers", data=[*fields, ("action", "publish")], allow_redirects=False

@@ -26,7 +26,9 @@ TELEGRAM_MAX_TEXT = 4096
 CONFIRM_INTENT = "affirm"
 CONFIRM_ENTITY = "staff_answer"
 PREVIEW_CHARS = 120
-_SENTENCE_END = re.compile(r"(?<=[.!?។៕])\s")
+# a sentence ends at ។ ៕ ! ? or at a full stop after a small letter or a digit (not the one of an
+# abbreviation such as ប.ស.ស. or U.S.)
+_SENTENCE_END = re.compile(r"(?:(?<=[!?។៕])|(?<=[a-z0-9)\]”\"]\.))\s")
 _KHMER_SIGNS = frozenset(chr(c) for c in [*range(0x17B4, 0x17D4), 0x17DD])
 
 
@@ -49,13 +51,26 @@ def first_sentence(body: str, limit: int = PREVIEW_CHARS) -> str:
 def offer_reply(answer: StaffAnswer, lang: Lang, kb: Knowledge) -> Reply:
     """Ask whether the staff answer is what the user wants: Yes shows it, "Something else" is
     the honest "I can't answer that yet" and a gap."""
-    preview = first_sentence(answer.text(lang))
+    return _offer(answer.draft, lang, kb, str(answer.id))
+
+
+def _offer(draft: Draft, lang: Lang, kb: Knowledge, answer_id: str) -> Reply:
+    body = draft.km if lang == "km" else draft.en
     yes = Button(
         kb.text("staff_offer_yes_button", lang),
-        replies.intent_payload(CONFIRM_INTENT, **{CONFIRM_ENTITY: str(answer.id)}),
+        replies.intent_payload(CONFIRM_INTENT, **{CONFIRM_ENTITY: answer_id}),
     )
     other = Button(kb.text("something_else", lang), replies.intent_payload("none_of_these"))
-    return Reply(kb.text("staff_offer", lang, preview=preview), (yes, other))
+    return Reply(kb.text("staff_offer", lang, preview=first_sentence(body)), (yes, other))
+
+
+def offer_preview(draft: Draft, kb: Knowledge) -> dict[Lang, tuple[str, tuple[str, ...]]]:
+    """Per language, the question a close but not sure message gets first: text and buttons."""
+    out: dict[Lang, tuple[str, tuple[str, ...]]] = {}
+    for lang in LANGUAGES:
+        reply = _offer(draft, lang, kb, "0")
+        out[lang] = (reply.text, tuple(b.title for b in reply.buttons))
+    return out
 
 
 def staff_reply(draft: Draft, lang: Lang, kb: Knowledge) -> Reply:
@@ -117,4 +132,11 @@ def preview(draft: Draft, kb: Knowledge) -> dict[Lang, tuple[ChannelPreview, ...
     return out
 
 
-__all__ = ["MAX_TEMPLATE_TEXT", "ChannelPreview", "offer_reply", "preview", "staff_reply"]
+__all__ = [
+    "MAX_TEMPLATE_TEXT",
+    "ChannelPreview",
+    "offer_preview",
+    "offer_reply",
+    "preview",
+    "staff_reply",
+]

@@ -22,7 +22,7 @@ from bot.gaps.model import OPEN_STATUSES, GapRecord
 from bot.gaps.store import GapFilters, GapStore
 from bot.knowledge import configured_knowledge
 from bot.staff_answers.model import MAX_QUESTIONS, PUBLISHED, UNPUBLISHED, Draft, Question
-from bot.staff_answers.replies import preview
+from bot.staff_answers.replies import offer_preview, preview
 from bot.staff_answers.store import UnknownAnswer
 from bot.web import notify
 from bot.web.staff.core import (
@@ -105,7 +105,9 @@ def _form(
     versions: tuple[Any, ...] = (),
     notifications: tuple[Any, ...] = (),
 ) -> web.Response:
-    views = preview(draft, configured_knowledge()) if show_preview and not problems else {}
+    kb = configured_knowledge()
+    views = preview(draft, kb) if show_preview and not problems else {}
+    offers = offer_preview(draft, kb) if views else {}
     return render(
         request,
         "answer.html",
@@ -115,6 +117,7 @@ def _form(
         answer=answer,
         problems=problems or {},
         previews=views,
+        offers=offers,
         versions=versions,
         notifications=notifications,
         topics=_topic_choices(request),

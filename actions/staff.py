@@ -34,7 +34,7 @@ from actions.feedback import offer_feedback
 from actions.recording import log_question, previous_question
 from bot import replies
 from bot.language import reply_language
-from bot.questions.model import ASKED_BACK, CHAT, STAFF_ANSWER
+from bot.questions.model import AFTER_YES, ASKED_BACK, CHAT, STAFF_ANSWER
 from bot.replies import Reply
 from bot.staff_answers.live import configured_live_answers
 from bot.staff_answers.model import StaffAnswer
@@ -69,7 +69,8 @@ def _answer(
     topic: str | None = None,
     event: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Send ``answer`` for the latest message (or ``event``, the question an offer was about)."""
+    """Send ``answer`` for the latest message (or ``event``, the question an offer was about:
+    logged as answered after a yes)."""
     kb = knowledge()
     lang = language_of(tracker)
     if event is not None:  # in the language of that question, not of the tap
@@ -80,7 +81,15 @@ def _answer(
         reply = Reply(reply.text, (*replies.topic_buttons(kb, [topic], lang), *reply.buttons))
     send(dispatcher, [reply])
     configured_live_answers().used(answer.id)
-    log_question(tracker, STAFF_ANSWER, topic=answer.draft.topic, answer_id=answer.id, event=event)
+    how = AFTER_YES if event is not None else ""
+    log_question(
+        tracker,
+        STAFF_ANSWER,
+        topic=answer.draft.topic,
+        reason=how,
+        answer_id=answer.id,
+        event=event,
+    )
     offer_feedback(dispatcher, tracker, lang)
     return remember_language(tracker)
 

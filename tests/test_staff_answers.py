@@ -333,7 +333,7 @@ async def test_a_close_answer_is_offered_and_a_yes_gets_it_for_the_question(
     offering._writer.shutdown(wait=True)
     used = answers.get(answer_id)
     assert used is not None and used.uses == 2
-    assert logged(sqlite_store, recorder)[OFFER_QUESTION][0] == "staff_answer"
+    assert logged(sqlite_store, recorder)[OFFER_QUESTION] == ("staff_answer", "", "after_yes")
 
 
 async def test_a_no_to_the_offer_or_an_unpublished_answer_is_a_gap_for_the_question(

@@ -15,6 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gaps.store import GapStore
 from bot.knowledge import configured_knowledge
+from bot.questions.model import QuestionEntry
+from bot.questions.store import QuestionLog
 from bot.staff_answers.model import Draft, Question
 from bot.staff_answers.store import AnswerStore
 from tests.gaps_support import WEDDING_QUESTIONS, gap
@@ -328,3 +330,53 @@ async def test_a_question_found_later_joins_an_existing_answer_and_its_asker_is_
         "/staff/answers/link", data={"csrf": token, "answer": "999", "gap_ids": str(later_id)}
     )
     assert missing.status == 404
+
+
+def sent_entry(uid: str, text: str, answer_id: int, reason: str = "") -> QuestionEntry:
+    outcome = "staff_answer" if answer_id else "gap"
+    return QuestionEntry(
+        uid, "conv", "telegram", "en", text, outcome, "", reason, answer_id or None
+    )
+
+
+async def test_the_messages_an_answer_was_sent_for_can_join_its_questions(
+    client: TestClient, sqlite_store: GapStore
+) -> None:
+    answers = AnswerStore(sqlite_store)
+    draft = Draft(FORM["en"], FORM["km"], FORM["source_name"], dt.date(2026, 11, 30))
+    answer_id = answers.publish(draft, [Question("wedding grant?", "en")], "dara")
+    other_id = answers.publish(draft, [Question("funeral grant?", "en")], "dara")
+    log = QuestionLog(sqlite_store)
+    for entry in (
+        sent_entry("u1", "money when I get married", answer_id, "after_yes"),
+        sent_entry("u2", "wedding grant?", answer_id),
+        sent_entry("u3", "funeral money", other_id),
+        sent_entry("u4", "a gap", 0),
+    ):
+        assert log.add(entry)
+    await log_in(client)
+    page = await (await client.get(f"/staff/answers/{answer_id}")).text()
+    rows = re.findall(r'<tr data-how="(\w+)">.*?<td class="text" lang="en">([^<]*)</td>', page)
+    # newest first; another answer's message and a gap are not listed
+    assert rows == [("at_once", "wedding grant?"), ("after_yes", "money when I get married")]
+    assert "after the user said yes to it" in page
+    # a message already among its questions has no box to tick
+    assert re.findall(r'name="uids" value="(\w+)"', page) == ["u1"]
+    token = CSRF.search(page).group(1)
+    done = await client.post(
+        f"/staff/answers/{answer_id}/questions",
+        data=[("csrf", token), ("uids", "u1"), ("uids", "u3"), ("uids", "u4")],
+        allow_redirects=False,
+    )
+    assert done.status == 303
+    stored = answers.get(answer_id)
+    assert stored is not None
+    assert [q.text for q in stored.questions] == ["wedding grant?", "money when I get married"]
+    other = answers.get(other_id)
+    assert other is not None and [q.text for q in other.questions] == ["funeral grant?"]
+    nothing = await client.post(
+        f"/staff/answers/{answer_id}/questions", data=[("csrf", token), ("uids", "u3")]
+    )
+    assert nothing.status == 422
+    refused = await client.post(f"/staff/answers/{answer_id}/questions", data=[("uids", "u1")])
+    assert refused.status == 403  # no CSRF token

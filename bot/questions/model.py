@@ -37,6 +37,8 @@ RANK = {outcome: rank for rank, outcome in enumerate(OUTCOMES)}
 # what the Topics page and the report count as answered / not answered (chat is neither)
 ANSWERED_OUTCOMES = (FORM, ANSWERED, STAFF_ANSWER)
 UNANSWERED_OUTCOMES = (ASKED_BACK, GAP)
+# the reason of a staff answer sent after the user said yes to it (the offer of a close one)
+AFTER_YES = "after_yes"
 
 question_log = sa.Table(
     "question_log",

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bot.gaps.model import utcnow
 from bot.gaps.spool import Spool, transient
 from bot.gaps.store import GapStore
-from bot.questions.model import RANK, QuestionEntry, question_log
+from bot.questions.model import RANK, STAFF_ANSWER, QuestionEntry, question_log
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,20 @@ class QuestionLog:
             )
             for week, topic, outcome, reason, lang, chan, n in rows
         ]
+
+    def sent_answer(self, answer_id: int, limit: int = 50) -> list[QuestionEntry]:
+        """The latest messages staff answer ``answer_id`` was sent for, newest first."""
+        self.store.ensure_schema()
+        q = question_log.c
+        columns = [c for c in question_log.c if c.name not in ("id", "week")]
+        query = (
+            sa.select(*columns)
+            .where(q.answer_id == answer_id, q.outcome == STAFF_ANSWER)
+            .order_by(q.created_at.desc(), q.id.desc())
+            .limit(limit)
+        )
+        with self.store.engine.connect() as conn:
+            return [QuestionEntry(**dict(row)) for row in conn.execute(query).mappings()]
 
     def entries(self, uids: Sequence[str]) -> list[QuestionEntry]:
         """The stored entries with these uids (for tests and the replay's checks)."""

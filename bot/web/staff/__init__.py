@@ -47,6 +47,7 @@ from bot.gaps.store import GapStore
 from bot.knowledge import configured_knowledge
 from bot.web.sessions import Sessions
 from bot.web.staff.answers import (
+    add_sent_questions,
     answer_page,
     answer_state,
     answers_page,
@@ -158,6 +159,7 @@ def mount(
     r.add_post(r"/staff/answers/{id:\d+}", update_answer)
     r.add_post(r"/staff/answers/{id:\d+}/state", answer_state)
     r.add_post("/staff/answers/link", link_questions)
+    r.add_post(r"/staff/answers/{id:\d+}/questions", add_sent_questions)
     r.add_static("/staff/static", STATIC)
     r.add_get("/api/gaps", api_gaps)
     r.add_get("/api/clusters", api_clusters)

@@ -104,6 +104,7 @@ def _form(
     status: int = 200,
     versions: tuple[Any, ...] = (),
     notifications: tuple[Any, ...] = (),
+    used: tuple[Any, ...] = (),
 ) -> web.Response:
     kb = configured_knowledge()
     views = preview(draft, kb) if show_preview and not problems else {}
@@ -120,6 +121,8 @@ def _form(
         offers=offers,
         versions=versions,
         notifications=notifications,
+        used=used,
+        known={q.text for q in answer.questions} if answer else set(),
         topics=_topic_choices(request),
     )
 
@@ -177,6 +180,7 @@ async def _show(request: web.Request, draft: Draft | None = None, **kwargs: Any)
         return message(request, 404, "answer_gone_title", "answer_gone")
     versions = tuple(await in_thread(answers.versions, answer.id))
     told = tuple(await in_thread(request.app[notify.DELIVERER_KEY].notify.list, answer.id))
+    used = tuple(await in_thread(dashboard(request).questions.sent_answer, answer.id))
     return _form(
         request,
         draft or answer.draft,
@@ -184,6 +188,7 @@ async def _show(request: web.Request, draft: Draft | None = None, **kwargs: Any)
         answer=answer,
         versions=versions,
         notifications=told,
+        used=used,
         **kwargs,
     )
 
@@ -266,4 +271,29 @@ async def link_questions(request: web.Request) -> web.StreamResponse:
     if answer is not None and answer.published:
         await notify.answered(request, answer_id, [q.gap_id for q in questions if q.gap_id])
     log.info("staff linked %d question(s) to answer %d", added, answer_id)
+    raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", "done_linked", done_n=added))
+
+
+@staff_only
+async def add_sent_questions(request: web.Request) -> web.StreamResponse:
+    """``POST /staff/answers/{id}/questions`` (``uids``): messages the answer was sent for (at
+    once, or after the user said yes to it) join the questions it was written for, so that the
+    bot finds the next message worded like them at once."""
+    answer_id = _answer_id(request)
+    uids = [v for v in request["form"].getall("uids", []) if isinstance(v, str)][:MAX_QUESTIONS]
+    entries = await in_thread(dashboard(request).questions.entries, uids) if uids else []
+    mine = {e.text: Question(e.text, e.language) for e in entries if e.answer_id == answer_id}
+    questions = list(mine.values())
+    if not questions:
+        return message(request, 422, "cluster_gone_title", "answer_no_questions")
+    try:
+        added = await in_thread(
+            dashboard(request).answers.add_questions,
+            answer_id,
+            questions,
+            request["staff_session"].user,
+        )
+    except UnknownAnswer:
+        return message(request, 404, "answer_gone_title", "answer_gone")
+    log.info("staff added %d message(s) the answer was sent for to answer %d", added, answer_id)
     raise web.HTTPSeeOther(with_flash(f"/staff/answers/{answer_id}", "done_linked", done_n=added))

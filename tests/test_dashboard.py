@@ -28,7 +28,7 @@ from bot.gaps.store import GapStore
 from bot.web.app import create_app
 from bot.web.auth import hash_password, verify_password
 from bot.web.settings import WebSettings
-from bot.web.staff import DASHBOARD_KEY, StaffSettings
+from bot.web.staff import DASHBOARD_KEY, StaffSettings, pages
 from bot.web.staff.settings import proxies
 from bot.web.staff_db import staff_login_failures, staff_sessions
 from bot.web.throttle import LoginThrottle, ThrottleUnavailable
@@ -587,6 +587,27 @@ async def test_csv_export_is_filtered_and_formula_safe(
     assert [r["text"] for r in rows] == ['\'=HYPERLINK("http://evil")']
     everything = (await (await client.get("/staff/gaps.csv")).read()).decode("utf-8-sig")
     assert "ប្រាក់រៀបការ" in everything
+
+
+async def test_csv_export_streams_every_record_once_page_by_page_newest_first(
+    client: TestClient, sqlite_store: GapStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(23):  # pairs share a moment: the pages must not drop or repeat a tie
+        sqlite_store.add(gap(f"question {n}", days_ago=n // 2))
+    expected = [r.text for r in sqlite_store.list()]
+    monkeypatch.setattr(pages, "EXPORT_PAGE", 5)
+
+    def everything_at_once(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the export read every record at once")
+
+    monkeypatch.setattr(GapStore, "list", everything_at_once)
+    await log_in(client)
+    response = await client.get("/staff/gaps.csv")
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+    body = (await response.read()).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["text"] for r in rows] == expected and len(expected) == 23
+    assert body.count("id,") == 1  # one header
 
 
 async def test_selected_questions_export_as_rasa_nlu_yaml(

@@ -266,6 +266,25 @@ class GapStore:
         with self.engine.connect() as conn:
             return [record_from_row(row) for row in conn.execute(query)]
 
+    def page_after(
+        self, filters: GapFilters, after: tuple[dt.datetime, int] | None, size: int
+    ) -> builtins.list[GapRecord]:
+        """Up to ``size`` records matching ``filters``, newest first, older than ``after`` (the
+        ``created_at`` and ``id`` of the last record of the page before): a whole export read
+        page by page, each in a short query, never all at once."""
+        self.ensure_schema()
+        query = sa.select(gaps).where(*filters.where())
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                sa.or_(
+                    gaps.c.created_at < at, sa.and_(gaps.c.created_at == at, gaps.c.id < last_id)
+                )
+            )
+        query = query.order_by(gaps.c.created_at.desc(), gaps.c.id.desc()).limit(size)
+        with self.engine.connect() as conn:
+            return [record_from_row(row) for row in conn.execute(query)]
+
     def count(self, filters: GapFilters | None = None) -> int:
         self.ensure_schema()
         query = sa.select(sa.func.count()).select_from(gaps)

@@ -35,11 +35,13 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(records: Iterable[GapRecord]) -> str:
-    """The records as CSV (UTF-8 text with a header row), formula-safe."""
+def to_csv(records: Iterable[GapRecord], header: bool = True) -> str:
+    """The records as CSV (UTF-8 text, with a header row unless ``header`` is false; the
+    export streams a header and then one chunk per page of records), formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_FIELDS)
+    if header:
+        writer.writerow(CSV_FIELDS)
     for r in records:
         intents = "; ".join(f"{i['name']} {i.get('confidence')}" for i in r.intents)
         writer.writerow(

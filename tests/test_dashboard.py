@@ -260,7 +260,7 @@ async def test_pages_api_and_changes_say_so_when_only_the_gap_queries_fail(
     def broken(*args: object, **kwargs: object) -> None:
         raise sa.exc.OperationalError("SELECT …", {}, Exception("server closed the connection"))
 
-    for method in ("list", "count", "tally", "per_day", "get", "set_status"):
+    for method in ("list", "page_after", "count", "tally", "per_day", "get", "set_status"):
         monkeypatch.setattr(sqlite_store, method, broken)
 
     for path in ("/staff", "/staff/clusters", "/staff/gaps", "/staff/gaps/1", "/staff/gaps.csv"):

@@ -56,6 +56,18 @@ def wait_until_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: flo
     raise RuntimeError(f"{url} did not answer in {seconds} s; log:\n{log.read_text()[-3000:]}")
 
 
+def warm_up(url: str, log: Path, seconds: float = 180.0) -> None:
+    """One message through Rasa and the action server before the tests start: the first one
+    of a new stack loads the models and the knowledge (seconds on a loaded machine), which a test
+    of reply times must not pay; the conversation is the warm-up's own."""
+    body = {"sender": "warm-up", "message": "hello"}
+    reply = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=seconds)
+    if reply.status_code != 200 or not reply.json():
+        raise RuntimeError(
+            f"the warm-up message got {reply.status_code}; log:\n{log.read_text()[-3000:]}"
+        )
+
+
 def channel_env(tmp: Path, extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MESSENGER_", "TELEGRAM_"))}
     env.update(
@@ -123,6 +135,8 @@ def rasa_stack(
             wait_until_healthy(f"http://127.0.0.1:{action_port}/health", procs[0], actions_log, 120)
         url = f"http://127.0.0.1:{rasa_port}"
         wait_until_healthy(f"{url}/", procs[-1], rasa_log, 300)
+        if action_url is None:
+            warm_up(url, rasa_log)
         yield RasaStack(url, env, rasa_log, procs[-1])
     finally:
         for proc in procs:

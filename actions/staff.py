@@ -108,7 +108,9 @@ def _offered_answer(tracker: Tracker) -> str | None:
 
 def staff_choice(tracker: Tracker) -> tuple[bool, str] | None:
     """The user's answer to the offer: the Yes button, or a typed yes / no right after it
-    (``(said_yes, answer_id)``); ``None`` when the message is not about an offer."""
+    (``(said_yes, answer_id)``); ``None`` when the message is not about an offer. The button's
+    ``staff_answer`` is not a domain entity (the model is not retrained for it): Rasa passes it
+    on, and without it the offer in the bot's last message names the answer."""
     intent = latest_intent(tracker)
     tapped = latest_entities(tracker).get(CONFIRM_ENTITY)
     if intent == CONFIRM_INTENT and tapped is not None:

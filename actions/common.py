@@ -28,6 +28,18 @@ def latest_entities(tracker: Tracker) -> dict[str, Any]:
     return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
 
 
+def last_bot_payload(tracker: Tracker, prefix: str) -> str | None:
+    """The payload starting with ``prefix`` of a button in the bot's last message, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            for button in (event.get("data") or {}).get("buttons") or []:
+                payload = str(button.get("payload") or "")
+                if payload.startswith(prefix):
+                    return payload
+            return None
+    return None
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 

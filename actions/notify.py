@@ -18,7 +18,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import knowledge, language_of, latest_entities, latest_intent, send
+from actions.common import (
+    knowledge,
+    language_of,
+    last_bot_payload,
+    latest_entities,
+    latest_intent,
+    send,
+)
 from actions.recording import log_question
 from bot.conversations import MESSENGER, TELEGRAM, WEB
 from bot.gaps.capture import CHANNEL_NAMES, hmac_key
@@ -60,11 +67,7 @@ def offer(
 
 def was_offered_last(tracker: Tracker) -> bool:
     """Whether the bot's last message was the offer (a typed "yes" then answers it)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return any(str(b.get("payload", "")).startswith(f"/{NOTIFY_INTENT}") for b in buttons)
-    return False
+    return last_bot_payload(tracker, f"/{NOTIFY_INTENT}") is not None
 
 
 def typed_choice(tracker: Tracker) -> str | None:

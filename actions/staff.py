@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     knowledge,
     language_of,
+    last_bot_payload,
     latest_entities,
     latest_intent,
     remember_language,
@@ -96,14 +97,8 @@ def _answer(
 
 def _offered_answer(tracker: Tracker) -> str | None:
     """The answer id in the bot's last message, if that message was the offer."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            for button in (event.get("data") or {}).get("buttons") or []:
-                payload = str(button.get("payload") or "")
-                if payload.startswith(_OFFER_PAYLOAD):
-                    return replies.payload_entities(payload).get(CONFIRM_ENTITY)
-            return None
-    return None
+    payload = last_bot_payload(tracker, _OFFER_PAYLOAD)
+    return None if payload is None else replies.payload_entities(payload).get(CONFIRM_ENTITY)
 
 
 def staff_choice(tracker: Tracker) -> tuple[bool, str] | None:

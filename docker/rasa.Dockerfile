@@ -18,7 +18,8 @@ COPY bot /app/bot
 COPY alembic.ini /app/alembic.ini
 COPY alembic /app/alembic
 COPY scripts/__init__.py scripts/credentials.py /app/scripts/
-ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app
+# oneDNN off, as in the Makefile: the image trains and serves with the kernels CI measures
+ENV RASA_TELEMETRY_ENABLED=false PYTHONPATH=/app TF_ENABLE_ONEDNN_OPTS=0
 RUN rasa train --data data/nlu data/rules data/stories --out models && chown -R 1001 /app
 USER 1001
 EXPOSE 5005

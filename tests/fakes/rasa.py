@@ -77,6 +77,7 @@ def channel_env(tmp: Path, extra: Mapping[str, str]) -> dict[str, str]:
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="3",
+        TF_ENABLE_ONEDNN_OPTS="0",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONPATH=str(ROOT),
         CHANNELS_DB_PATH=str(tmp / "channels.db"),

@@ -180,6 +180,22 @@ def test_telemetry_is_off_in_every_rasa_process() -> None:
     )
 
 
+def test_the_rasa_image_trains_and_serves_with_the_makefiles_kernels() -> None:
+    """The model the image builds is trained like the one CI measures (oneDNN off, Makefile)."""
+    setting = re.search(
+        r"^export TF_ENABLE_ONEDNN_OPTS := (\S+)$", (ROOT / "Makefile").read_text(), re.M
+    )
+    assert setting
+    steps = dockerfile("rasa")
+    env = next(
+        i for i, (op, rest) in enumerate(steps) if op == "ENV" and "TF_ENABLE_ONEDNN_OPTS" in rest
+    )
+    assert f"TF_ENABLE_ONEDNN_OPTS={setting.group(1)}" in steps[env][1].split()
+    assert env < next(
+        i for i, (op, rest) in enumerate(steps) if op == "RUN" and "rasa train" in rest
+    )
+
+
 def test_database_password_is_not_in_the_compose_file() -> None:
     assert SERVICES["db"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD}"
 

@@ -3,7 +3,7 @@
 A small model is trained with the project's pipeline and the Makefile's kernel setting twice, with
 one and with four TensorFlow threads, and both give every intent's confidence for every message
 bit for bit. Across CPUs the rounding differs (docs/benchmarks.md, "Training noise"): that is what
-the eval gates' margins are for, and why the Rasa image trains with the Makefile's setting.
+the eval gates' margins are for (the Rasa image trains with the same setting: test_deployment).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ MESSAGES = (
     "does nssf pay for my glasses",
 )
 PARSE = """
-import asyncio, json, logging, sys
+import asyncio, json, sys
 from rasa.core.agent import Agent
 async def main():
     agent = Agent.load(sys.argv[1])
@@ -92,14 +92,6 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     small_training_data(tmp)
     small_config(tmp)
     return tmp
-
-
-def test_the_rasa_image_trains_and_serves_with_the_makefiles_kernels() -> None:
-    dockerfile = (ROOT / "docker" / "rasa.Dockerfile").read_text("utf-8")
-    setting = makefile_setting("TF_ENABLE_ONEDNN_OPTS")
-    env_lines = [line for line in dockerfile.splitlines() if line.startswith("ENV ")]
-    assert any(f"TF_ENABLE_ONEDNN_OPTS={setting}" in line.split() for line in env_lines)
-    assert dockerfile.index("TF_ENABLE_ONEDNN_OPTS") < dockerfile.index("RUN rasa train")
 
 
 def test_training_twice_gives_the_same_model_whatever_the_thread_count(workdir: Path) -> None:

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -308,10 +309,16 @@ def test_the_topics_page_and_the_monthly_report_in_khmer_in_a_real_browser(
     browser: webdriver.Chrome,
     sqlite_store: GapStore,
 ) -> None:
-    from tests.test_topics_web import LAST_MONTH, fill, fill_last_month, message
+    from tests.test_topics_web import LAST_MONTH, NOW, fill, fill_last_month, message
 
     fill(sqlite_store)
     fill_last_month(sqlite_store)
+    # Whatever today's date, the wedding questions must be a growing cluster: last month's three
+    # fall 14-28 days back in the first half of a month, so two more today make it at least
+    # five in the last 14 days against at most three in the 14 before (without them the table
+    # was empty on 288 of 730 days).
+    for text, lang, _ in WEDDING_QUESTIONS[:2]:
+        sqlite_store.add(replace(gap(text, language=lang), created_at=NOW))
     log = QuestionLog(sqlite_store)
     # a fuller picture for the screenshots: several topics over the last weeks, both languages
     topics = ("maternity", "health_care", "maternity", "pension", "work_injury", "sickness")

@@ -316,6 +316,21 @@ def test_messenger_send_failing_with_500_is_retried(stack: RasaStack, graph: Fak
     assert [c.body["message"] for c in calls] == [{"text": KB.text("thanks", "en")}] * 3
 
 
+def test_messenger_a_greeting_the_graph_api_refuses_for_a_while_arrives_later_whole(
+    stack: RasaStack, graph: FakeGraph
+) -> None:
+    psid = p.unique("psid-down-")
+    graph.fail(message_to(psid), 503, {"error": {"message": "down", "code": 2}}, times=4)
+
+    fb_post(stack, p.messenger_body([p.text_event(psid, "hello")]))
+
+    # the greeting failed its four tries; it and the menu after it wait in the outbox and go
+    # out in order at the sweep after the first pause (10 s), never the menu alone
+    calls = graph.wait_for(message_to(psid), 6)
+    assert [c.body["message"].get("text") for c in calls[:5]] == [KB.text("greet", "en")] * 5
+    assert calls[5].body["message"]["quick_replies"] == menu_quick_replies("en")
+
+
 # --- Telegram ----------------------------------------------------------------------------------
 
 

@@ -143,6 +143,12 @@ def test_service_urls_point_at_the_right_ports() -> None:
     assert "@db:5432/" in SERVICES["rasa"]["environment"]["TRACKER_DB_URL"]
 
 
+def test_accepted_messages_are_kept_in_the_deployments_database_not_in_the_container() -> None:
+    env = SERVICES["rasa"]["environment"]
+    assert "@db:5432/" in env["CHANNELS_DB_URL"]  # the inbox outlives a container that dies
+    assert "CHANNELS_DB_PATH" not in env
+
+
 def test_every_service_has_a_healthcheck_and_waits_for_healthy_dependencies() -> None:
     for name, svc in SERVICES.items():
         assert svc.get("healthcheck", {}).get("test"), name

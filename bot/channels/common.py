@@ -26,6 +26,10 @@ B = TypeVar("B")
 MAX_INPUT_CHARS = 2000
 # Seconds to wait before each retry of a failed send (5xx, 429, network error).
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+# Longest time one reply's sends may take, retries included: a reply that has not gone out by
+# then waits in the outbox (bot/channels/store.py), so that a turn ends well within the drain
+# at shutdown (webhook.DRAIN_TIMEOUT_S, 20 s).
+SEND_BUDGET_S = 16.0
 # Longest wait a platform may ask for (429 Retry-After / retry_after) that we honour.
 MAX_RETRY_AFTER_S = 10.0
 # Where a text may be cut, best first: paragraph, line, sentence end, space.
@@ -179,17 +183,26 @@ async def with_retries(
     attempt: Callable[[], Awaitable[T]],
     retry: Callable[[T], Retry | None],
     delays: Sequence[float] = RETRY_DELAYS_S,
+    budget_s: float | None = None,
+    attempt_s: float = 0.0,
 ) -> tuple[T, int]:
     """Run ``attempt`` until ``retry`` judges its outcome final (``None``: a success, or a failure
     that trying again would not fix) or the delays are used up, waiting ``retry_wait`` between
-    attempts. Returns the last outcome and the number of attempts (at most ``len(delays) + 1``)."""
+    attempts; with ``budget_s``, no retry starts that could end (an attempt may take
+    ``attempt_s``) after the budget. Returns the last outcome and the number of attempts (at most
+    ``len(delays) + 1``)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     outcome = await attempt()
     attempts = 1
     for delay in delays:
         again = retry(outcome)
         if again is None:
             break
-        await asyncio.sleep(retry_wait(delay, again.after))
+        wait = retry_wait(delay, again.after)
+        if budget_s is not None and loop.time() - start + wait + attempt_s > budget_s:
+            break
+        await asyncio.sleep(wait)
         outcome = await attempt()
         attempts += 1
     return outcome, attempts

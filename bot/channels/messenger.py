@@ -23,7 +23,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import requests
@@ -34,6 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import (
     RETRY_DELAYS_S,
+    SEND_BUDGET_S,
     Retry,
     clip_input,
     pseudonym,
@@ -47,7 +48,9 @@ from bot.conversations import MESSENGER, conversation_id, platform_id
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT_S = (3.05, 10.0)  # connect, read
+# connect, read: one attempt takes at most their sum, so that retries fit in a reply's
+# SEND_BUDGET_S (the Send API normally answers well under a second)
+TIMEOUT_S = (3.0, 5.0)
 CHANNEL = "messenger"
 
 
@@ -134,6 +137,11 @@ class SendResult:
     attempts: int = 1
     error: str | None = None  # error kind/code only, never the message sent
 
+    @property
+    def transient(self) -> bool:
+        """A failure that may pass (network error, 429, 5xx): worth a later try."""
+        return not self.ok and (self.status is None or self.status == 429 or self.status >= 500)
+
 
 def _retry_after(resp: requests.Response) -> float | None:
     try:
@@ -184,7 +192,9 @@ class GraphClient:
             except requests.RequestException as exc:
                 return exc
 
-        outcome, attempts = await with_retries(attempt, _transient, self._delays)
+        outcome, attempts = await with_retries(
+            attempt, _transient, self._delays, SEND_BUDGET_S, sum(self._timeout)
+        )
         if isinstance(outcome, requests.RequestException):
             return SendResult(False, None, attempts, type(outcome).__name__)
         if outcome.status_code < 400:
@@ -211,9 +221,13 @@ class MessengerOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, client: GraphClient, log_key: str) -> None:
+    def __init__(
+        self, client: GraphClient, log_key: str, store: ChannelStore | None = None
+    ) -> None:
         self.client = client
         self._log_key = log_key
+        self.store = store  # the outbox; without one a failed reply is only logged
+        self._held: set[str] = set()  # users whose replies go to the outbox (one failed)
 
     async def _send(self, recipient_id: str, body: dict[str, Any]) -> SendResult:
         psid = platform_id(recipient_id, MESSENGER)
@@ -231,9 +245,26 @@ class MessengerOutput(OutputChannel):
     async def typing(self, recipient_id: str) -> None:
         await self._send(recipient_id, {"sender_action": "typing_on"})
 
+    async def _reply(self, recipient_id: str, body: dict[str, Any]) -> None:
+        """Send a part of a reply, or keep it in the outbox, behind the user's earlier parts
+        that could not be sent: the user never gets a later part before an earlier one."""
+        store = self.store
+        if store is not None and (recipient_id in self._held or store.has_queued(recipient_id)):
+            self._held.add(recipient_id)
+            store.queue_reply(recipient_id, body)
+            return
+        result = await self._send(recipient_id, body)
+        if store is not None and result.transient:
+            self._held.add(recipient_id)
+            store.queue_reply(recipient_id, body)
+            logger.warning(
+                "messenger reply kept for a later try: sender=%s",
+                pseudonym(recipient_id, self._log_key),
+            )
+
     async def send_message_objects(self, recipient_id: str, messages: list[dict]) -> None:
         for message in messages:
-            await self._send(recipient_id, {"messaging_type": "RESPONSE", "message": message})
+            await self._reply(recipient_id, {"messaging_type": "RESPONSE", "message": message})
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         buttons = message.get("buttons") or message.get("quick_replies") or []
@@ -271,16 +302,16 @@ class MessengerInput(WebhookInput):
         client: GraphClient | None = None,
         store: ChannelStore | None = None,
     ) -> None:
-        super().__init__(settings.db_path, settings.app_secret, store)
+        super().__init__(settings.db_location, settings.app_secret, store)
         self.settings = settings
         self.client = client or GraphClient(settings.graph_url, settings.page_access_token)
 
     def get_output_channel(self) -> OutputChannel:
-        return MessengerOutput(self.client, self.settings.app_secret)
+        return MessengerOutput(self.client, self.settings.app_secret, self.store)
 
     async def handle(self, events: list[Incoming], on_new_message: OnNewMessage) -> None:
         """Handle a batch's new events in order; a failure is logged and never stops the rest."""
-        output = MessengerOutput(self.client, self.settings.app_secret)
+        output = MessengerOutput(self.client, self.settings.app_secret, self.store)
         for event in events:
             try:
                 await output.typing(event.sender)
@@ -289,6 +320,21 @@ class MessengerInput(WebhookInput):
                 logger.exception(
                     "messenger event failed: sender=%s mid=%s", self.log_id(event.sender), event.key
                 )
+
+    async def revive(self, event: dict[str, Any], on_new_message: OnNewMessage) -> None:
+        await self.handle([Incoming(**event)], on_new_message)
+
+    async def deliver(self, conversation: str, body: dict[str, Any]) -> bool:
+        psid = platform_id(conversation, MESSENGER)
+        result = await self.client.post("me/messages", {"recipient": {"id": psid}, **body})
+        if not result.ok and not result.transient:
+            logger.error(
+                "messenger reply refused for good, dropped: sender=%s status=%s %s",
+                self.log_id(conversation),
+                result.status,
+                result.error,
+            )
+        return not result.transient
 
     def add_routes(self, hook: Blueprint, on_new_message: OnNewMessage) -> None:
         @hook.route("/webhook", methods=["GET"])
@@ -321,14 +367,6 @@ class MessengerInput(WebhookInput):
                 return response.text("not a page event", status=404)
             if self.overloaded():
                 return self.busy()
-            fresh = [
-                event
-                for event in parse_events(data)
-                if event.key is None or self.first_delivery(event.key)
-            ]
-            for event in fresh:  # each sender's events in order, the senders side by side
-                self.schedule_for(
-                    event.sender,
-                    lambda e=event: self.handle([e], on_new_message),  # type: ignore[misc]
-                )
+            for event in parse_events(data):  # each sender's in order, the senders side by side
+                self.accept(event.key, event.sender, asdict(event))  # stored, then 200
             return response.text("EVENT_RECEIVED")

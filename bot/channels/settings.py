@@ -11,7 +11,9 @@ Environment variables (all documented in ``.env.example``):
   the Facebook app and page; ``MESSENGER_GRAPH_URL``: Graph API base including the version.
 - ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_WEBHOOK_SECRET``: the bot's token and the webhook secret;
   ``TELEGRAM_API_URL``: Bot API base; ``TELEGRAM_WEBHOOK_URL``: the webhook's public URL (setup).
-- ``CHANNELS_DB_PATH``: SQLite file remembering deliveries (default ``var/channels.db``).
+- ``CHANNELS_DB_PATH``: SQLite file remembering deliveries and holding the inbox of accepted
+  messages (default ``var/channels.db``); ``CHANNELS_DB_URL``, when set, a database URL used
+  instead (deployments: PostgreSQL, so that accepted messages outlive the container).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class MessengerSettings:
     verify_token: str
     graph_url: str = DEFAULT_GRAPH_URL
     db_path: str = DEFAULT_DB_PATH
+    db_url: str = field(default="", repr=False)  # holds a password in deployments
 
     SECRETS: ClassVar[dict[str, str]] = {
         "page_access_token": "MESSENGER_PAGE_ACCESS_TOKEN",
@@ -88,7 +91,12 @@ class MessengerSettings:
             verify_token=_clean(creds.get("verify_token")),
             graph_url=_clean(creds.get("graph_url")) or DEFAULT_GRAPH_URL,
             db_path=_clean(creds.get("db_path")) or DEFAULT_DB_PATH,
+            db_url=_clean(creds.get("db_url")),
         )
+
+    @property
+    def db_location(self) -> str:
+        return self.db_url or self.db_path
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MessengerSettings:
@@ -101,6 +109,7 @@ class TelegramSettings:
     webhook_secret: str
     api_url: str = DEFAULT_TELEGRAM_API_URL
     db_path: str = DEFAULT_DB_PATH
+    db_url: str = field(default="", repr=False)  # holds a password in deployments
     webhook_url: str = field(default="", compare=False)
 
     SECRETS: ClassVar[dict[str, str]] = {
@@ -131,8 +140,13 @@ class TelegramSettings:
             webhook_secret=_clean(creds.get("webhook_secret")),
             api_url=_clean(creds.get("api_url")) or DEFAULT_TELEGRAM_API_URL,
             db_path=_clean(creds.get("db_path")) or DEFAULT_DB_PATH,
+            db_url=_clean(creds.get("db_url")),
             webhook_url=_clean(creds.get("webhook_url")),
         )
+
+    @property
+    def db_location(self) -> str:
+        return self.db_url or self.db_path
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TelegramSettings:
@@ -144,11 +158,13 @@ _MESSENGER_ENV = {
     **MessengerSettings.SECRETS,
     "graph_url": "MESSENGER_GRAPH_URL",
     "db_path": "CHANNELS_DB_PATH",
+    "db_url": "CHANNELS_DB_URL",
 }
 _TELEGRAM_ENV = {
     **TelegramSettings.SECRETS,
     "api_url": "TELEGRAM_API_URL",
     "db_path": "CHANNELS_DB_PATH",
+    "db_url": "CHANNELS_DB_URL",
     "webhook_url": "TELEGRAM_WEBHOOK_URL",
 }
 _CHANNELS = (

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
@@ -39,6 +40,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.common import (
     RETRY_DELAYS_S,
+    SEND_BUDGET_S,
     Retry,
     parts_with_buttons,
     pseudonym,
@@ -55,6 +57,10 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# one Bot API call's timeouts: together at most ATTEMPT_S, so that retries fit in a reply's
+# SEND_BUDGET_S (a Bot API call normally takes well under a second)
+CONNECT_S, READ_S, WRITE_S, POOL_S = 2.0, 4.0, 1.0, 1.0
+ATTEMPT_S = CONNECT_S + READ_S + WRITE_S + POOL_S
 
 
 def _transient(outcome: object) -> Retry | None:
@@ -70,7 +76,9 @@ def _transient(outcome: object) -> Retry | None:
 
 
 async def call_with_retry(
-    call: Callable[[], Awaitable[Any]], delays: Sequence[float] = RETRY_DELAYS_S
+    call: Callable[[], Awaitable[Any]],
+    delays: Sequence[float] = RETRY_DELAYS_S,
+    budget_s: float | None = None,
 ) -> Any:
     """Run a Bot API call; on 429 wait ``retry_after`` (capped), on network errors and 5xx wait
     the next backoff delay, then try again. Other errors (blocked, ...) are raised at once, and
@@ -82,10 +90,25 @@ async def call_with_retry(
         except (RetryAfter, NetworkError) as exc:
             return exc
 
-    outcome, _ = await with_retries(attempt, _transient, delays)
+    outcome, _ = await with_retries(attempt, _transient, delays, budget_s, ATTEMPT_S)
     if isinstance(outcome, (RetryAfter, NetworkError)):
         raise outcome
     return outcome
+
+
+async def send(bot: Bot, body: dict[str, Any], delays: Sequence[float] = RETRY_DELAYS_S) -> None:
+    """Send one message as the outbox keeps it (``chat_id``, ``text``, ``markup`` as a dict,
+    ``reply_to``), with the retries; raises the ``TelegramError`` of the last attempt."""
+    reply_to = body.get("reply_to")
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    markup = InlineKeyboardMarkup.de_json(body["markup"], bot) if body.get("markup") else None
+    await call_with_retry(
+        lambda: bot.send_message(
+            body["chat_id"], body["text"], reply_markup=markup, reply_parameters=reply
+        ),
+        delays,
+        SEND_BUDGET_S,
+    )
 
 
 class TelegramOutput(OutputChannel):
@@ -110,6 +133,7 @@ class TelegramOutput(OutputChannel):
         self.reply_to = reply_to
         self._log_key = log_key
         self._delays = delays
+        self.held = False  # a reply failed: the rest go to the outbox behind it
 
     def callback_data(self, payload: str) -> str:
         """``payload`` itself when it fits in 64 bytes, else a stored short key."""
@@ -125,25 +149,32 @@ class TelegramOutput(OutputChannel):
         ]
         return InlineKeyboardMarkup(rows) if rows else None
 
-    async def _send(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        reply = (
-            ReplyParameters(self.reply_to, allow_sending_without_reply=True)
-            if self.reply_to
-            else None
-        )
+    async def _send(
+        self, recipient_id: str, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """Send a part of a reply, or keep it in the outbox behind the user's earlier parts
+        that could not be sent: the user never gets a later part before an earlier one."""
+        body = {
+            "chat_id": self.chat_id,
+            "text": text,
+            "markup": markup.to_dict() if markup is not None else None,
+            "reply_to": self.reply_to,
+        }
+        if self.held or self.store.has_queued(recipient_id):
+            self.held = True
+            self.store.queue_reply(recipient_id, body)
+            return
         try:
-            await call_with_retry(
-                lambda: self.bot.send_message(
-                    self.chat_id, text, reply_markup=markup, reply_parameters=reply
-                ),
-                self._delays,
-            )
+            await send(self.bot, body, self._delays)
         except TelegramError as exc:
             logger.error(
                 "telegram send failed: chat=%s error=%s",
                 pseudonym(str(self.chat_id), self._log_key),
                 type(exc).__name__,
             )
+            if _transient(exc) is not None:
+                self.held = True
+                self.store.queue_reply(recipient_id, body)
 
     async def typing(self) -> None:
         try:
@@ -157,7 +188,7 @@ class TelegramOutput(OutputChannel):
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         for part, markup in parts_with_buttons(text, MAX_TEXT, self.keyboard(buttons)):
-            await self._send(part, markup)
+            await self._send(recipient_id, part, markup)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, [])
@@ -184,7 +215,7 @@ class TelegramInput(WebhookInput):
         bot: Bot | None = None,
         delays: Sequence[float] = RETRY_DELAYS_S,
     ) -> None:
-        super().__init__(settings.db_path, settings.webhook_secret, store)
+        super().__init__(settings.db_location, settings.webhook_secret, store)
         self.settings = settings
         self._bot = bot
         self._delays = delays
@@ -194,7 +225,12 @@ class TelegramInput(WebhookInput):
     def bot(self) -> Bot:
         """The python-telegram-bot client, created on first use."""
         if self._bot is None:
-            request = HTTPXRequest(connect_timeout=5.0, read_timeout=10.0, write_timeout=10.0)
+            request = HTTPXRequest(
+                connect_timeout=CONNECT_S,
+                read_timeout=READ_S,
+                write_timeout=WRITE_S,
+                pool_timeout=POOL_S,
+            )
             self._bot = Bot(
                 self.settings.bot_token, base_url=self.settings.bot_base_url, request=request
             )
@@ -231,6 +267,24 @@ class TelegramInput(WebhookInput):
                 "telegram update failed: update=%s chat=%s", update_id, self.log_id(event.chat_id)
             )
 
+    async def revive(self, event: dict[str, Any], on_new_message: OnNewMessage) -> None:
+        fields = dict(event)
+        update_id = int(fields.pop("update_id"))
+        await self.handle(update_id, Incoming(**fields), on_new_message)
+
+    async def deliver(self, conversation: str, body: dict[str, Any]) -> bool:
+        try:
+            await send(self.bot, body, self._delays)
+        except TelegramError as exc:
+            if _transient(exc) is not None:
+                return False
+            logger.error(
+                "telegram reply refused for good, dropped: chat=%s error=%s",
+                self.log_id(body.get("chat_id")),
+                type(exc).__name__,
+            )
+        return True
+
     def add_routes(self, hook: Blueprint, on_new_message: OnNewMessage) -> None:
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -254,12 +308,10 @@ class TelegramInput(WebhookInput):
                 return response.text("bot unavailable", status=503)
             if self.overloaded():
                 return self.busy()
-            if not self.first_delivery(update.update_id):
-                return response.text("ok")
             event = classify(update, me, self.store.payload_for)
-            if event is not None:
-                update_id = update.update_id
-                self.schedule_for(
-                    event.sender, lambda: self.handle(update_id, event, on_new_message)
-                )
+            if event is None:  # nothing to answer; remembered so that a retry is not read again
+                self.first_delivery(update.update_id)
+            else:  # stored, then 200
+                fields = {"update_id": update.update_id, **asdict(event)}
+                self.accept(update.update_id, event.sender, fields)
             return response.text("ok")

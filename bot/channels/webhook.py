@@ -1,6 +1,12 @@
 """What the Messenger and Telegram webhooks share, as the base class of their input channels.
 
 - The delivery store, opened on first use, and de-duplication keys namespaced by channel.
+- Nothing accepted is lost: each message is stored in the store's inbox before the webhook
+  answers 200 (``accept``) and leaves it when its handling has ended. A sweep (at start-up, then
+  every third of the lease, ``CHANNEL_INBOX_LEASE_S``, default 30 s) renews the lease of the
+  messages handled here and hands out again those a process that died left behind
+  (``revive``: each channel rebuilds its job from the stored event); the same sweep retries
+  the replies waiting in the outbox (``resend``, each channel's ``deliver``).
 - The hand-off of one user message to Rasa, or, for a message without text, the "text only"
   reply in the sender's language.
 - Handling in the background, one conversation's messages strictly in arrival order
@@ -23,8 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol
 
@@ -35,7 +43,7 @@ from sanic.response import HTTPResponse
 
 from bot import log_safety
 from bot.channels.common import LanguageMemory, pseudonym
-from bot.channels.store import ChannelStore
+from bot.channels.store import DEFAULT_LEASE_S, ChannelStore
 from bot.channels.watchdog import APOLOGY_AFTER_S, answered_or_apologise, record_failure
 from bot.knowledge import configured_knowledge
 from bot.notifications.on_return import deliver_on_return
@@ -53,6 +61,16 @@ def max_pending(environ: dict[str, str] | None = None) -> int:
         return max(1, int(env.get("CHANNEL_MAX_PENDING", "") or DEFAULT_MAX_PENDING))
     except ValueError:
         return DEFAULT_MAX_PENDING
+
+
+def inbox_lease_s(environ: dict[str, str] | None = None) -> float:
+    """``CHANNEL_INBOX_LEASE_S`` (default 30, at least 1): how long a message whose handler
+    stopped renewing it waits before it is handed out again."""
+    env = os.environ if environ is None else environ
+    try:
+        return max(1.0, float(env.get("CHANNEL_INBOX_LEASE_S", "") or DEFAULT_LEASE_S))
+    except ValueError:
+        return DEFAULT_LEASE_S
 
 
 logger = logging.getLogger(__name__)
@@ -89,9 +107,9 @@ class WebhookInput(InputChannel):
     def name(cls) -> str:
         return cls.CHANNEL
 
-    def __init__(self, db_path: str, log_key: str, store: ChannelStore | None = None) -> None:
+    def __init__(self, db_location: str, log_key: str, store: ChannelStore | None = None) -> None:
         log_safety.install()  # the Rasa server logs no secret from here on
-        self._db_path = db_path
+        self._db_location = db_location
         self._log_key = log_key
         self._store = store
         self.languages = LanguageMemory()
@@ -100,13 +118,102 @@ class WebhookInput(InputChannel):
         self._queued = 0
         self.max_pending = max_pending()
         self.apology_after_s = APOLOGY_AFTER_S
+        self.lease_s = inbox_lease_s()
+        self._in_hand: set[str] = set()  # inbox keys of the messages handled by this process
+        self._on_new_message: OnNewMessage | None = None
+        self._sweeper: asyncio.Task | None = None
 
     @property
     def store(self) -> ChannelStore:
-        """The de-duplication store, opened on first use."""
+        """The delivery store, opened on first use."""
         if self._store is None:
-            self._store = ChannelStore(self._db_path)
+            self._store = ChannelStore(self._db_location, lease_s=self.lease_s)
         return self._store
+
+    def accept(self, key: object | None, conversation: str, event: dict[str, Any]) -> bool:
+        """Store a message in the inbox and schedule it (in order for ``conversation``);
+        ``False`` for a delivery already seen. ``event`` is what :meth:`revive` needs; a
+        message without a platform id (``key`` ``None``) gets one of its own."""
+        inbox_key = f"{self.name()}:{key if key is not None else 'local-' + uuid.uuid4().hex}"
+        if not self.store.accept(inbox_key, conversation, event):
+            return False
+        self._schedule_stored(inbox_key, conversation, event)
+        return True
+
+    def _schedule_stored(self, key: str, conversation: str, event: dict[str, Any]) -> None:
+        self._in_hand.add(key)
+
+        async def job() -> None:
+            try:
+                if self._on_new_message is None:
+                    raise RuntimeError("the channel's routes are not set up")
+                await self.revive(event, self._on_new_message)
+            finally:  # handled, failed or apologised for: it is not handed out again
+                self._in_hand.discard(key)
+                try:
+                    self.store.done(key)
+                except Exception:
+                    logger.exception("%s: inbox entry not cleared", self.name())
+
+        self.schedule_for(conversation, job)
+
+    async def revive(self, event: dict[str, Any], on_new_message: OnNewMessage) -> None:
+        """Handle a stored message (what :meth:`accept` was given as ``event``)."""
+        raise NotImplementedError
+
+    async def deliver(self, conversation: str, body: dict[str, Any]) -> bool:
+        """Send a reply from the outbox; ``True`` when it is done with (sent, or refused for
+        good, e.g. the user blocked the bot), ``False`` when it should be tried again later."""
+        raise NotImplementedError
+
+    async def resend(self) -> int:
+        """Retry the replies waiting in the outbox whose turn has come, each user's in order,
+        stopping at a user's first failure. Returns how many went out."""
+        sent = 0
+        due = await asyncio.to_thread(self.store.due_replies, f"{self.name()}:")
+        for conversation, replies in due.items():
+            for seq, body in replies:
+                if not await self.deliver(conversation, body):
+                    self.store.postpone_replies(conversation)
+                    break
+                self.store.reply_sent(seq)
+                sent += 1
+        if sent:
+            logger.warning("%s: %d kept repl(ies) sent", self.name(), sent)
+        return sent
+
+    def sweep(self) -> int:
+        """Renew the lease of the messages handled here; schedule those whose lease ran out
+        (left by a process that died). Returns how many were scheduled."""
+        self.store.renew(set(self._in_hand))
+        revived = 0
+        for key, conversation, event in self.store.claim(f"{self.name()}:"):
+            if key in self._in_hand:
+                continue
+            logger.warning("%s: a message left unhandled is handled now", self.name())
+            self._schedule_stored(key, conversation, event)
+            revived += 1
+        return revived
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                self.sweep()
+                await self.resend()
+            except Exception:
+                logger.exception("%s: inbox sweep failed", self.name())
+            await asyncio.sleep(self.lease_s / 3)
+
+    async def start_sweeping(self, *_: Any) -> None:
+        """Sanic ``after_server_start`` listener (Rasa's agent is loaded by then)."""
+        self._sweeper = asyncio.ensure_future(self._sweep_forever())
+
+    async def stop_sweeping(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
 
     def first_delivery(self, key: object) -> bool:
         """``True`` the first time this channel sees delivery ``key``, also after a restart."""
@@ -222,7 +329,9 @@ class WebhookInput(InputChannel):
         return True
 
     async def drain_before_stop(self, *_: Any) -> None:
-        """Sanic ``before_server_stop`` listener: let accepted events finish (bounded wait)."""
+        """Sanic ``before_server_stop`` listener: let accepted events finish (bounded wait);
+        what is unfinished stays in the inbox for the next start."""
+        await self.stop_sweeping()
         if not await self.drain(DRAIN_TIMEOUT_S):
             logger.warning("%s: %d event(s) unfinished at shutdown", self.name(), len(self._tasks))
 
@@ -233,6 +342,8 @@ class WebhookInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        self._on_new_message = on_new_message
+        hook.listener("after_server_start")(self.start_sweeping)
         hook.listener("before_server_stop")(self.drain_before_stop)
         hook.listener("before_server_start")(limit_request_size)
         self.add_routes(hook, on_new_message)

@@ -75,6 +75,16 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
 
 
+@pytest.fixture(autouse=True)
+def fresh_groupings() -> Iterator[None]:
+    """No test finds a gap grouping another test left (bot.gaps.grouping keeps the last few)."""
+    from bot.gaps import grouping
+
+    grouping.forget()
+    yield
+    grouping.forget()
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model `make train` built (passed as NSSF_MODEL by `make unit`/`make test`)."""

@@ -11,7 +11,8 @@ Each question becomes one vector, the weighted concatenation of four L2-normalis
 - the suggested intent: the NLU's likeliest NSSF topic for the question, if any.
 
 Questions are grouped by agglomerative clustering (average linkage, cosine distance, a distance
-threshold instead of a number of clusters). The input is sorted by id first, so the same data
+threshold instead of a number of clusters; :mod:`bot.gaps.grouping`, which also keeps the result
+for the next page and adds new gaps to it). The input is sorted by id first, so the same data
 always gives the same clusters, in the same order (biggest first).
 """
 
@@ -25,10 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import yaml
 from scipy import sparse
-from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -146,20 +145,72 @@ def topic_intent(record: GapRecord) -> str | None:
     return None
 
 
-def _block(docs: list[str], weight: float, **options: object) -> sparse.csr_matrix:
-    if not any(d.strip() for d in docs):
-        return sparse.csr_matrix((len(docs), 0))
-    vectorizer = TfidfVectorizer(sublinear_tf=True, **options)
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # empty vocabulary
-        return sparse.csr_matrix((len(docs), 0))
-    return normalize(matrix) * weight
+def _intent_analyzer(value: str) -> list[str]:
+    return [value] if value else []
+
+
+class FeatureModel:
+    """The four TF-IDF blocks of :func:`features`, fitted on one set of questions, so that
+    later questions can be placed in the same space (:mod:`bot.gaps.grouping` adds new gaps
+    to known clusters that way)."""
+
+    def __init__(self, weights: dict[str, float] = WEIGHTS, with_intents: bool = True) -> None:
+        self.weights = weights
+        self.with_intents = with_intents and bool(weights.get("intent"))
+        self._fitted: list[TfidfVectorizer | None] = []
+
+    def _vectorizers(self) -> list[tuple[float, dict[str, object]]]:
+        w = self.weights
+        blocks: list[tuple[float, dict[str, object]]] = [
+            (w["words"], {"analyzer": tokens}),
+            (w["chars"], {"analyzer": "char_wb", "ngram_range": (2, 4), "lowercase": True}),
+            (w["concepts"], {"analyzer": concepts}),
+        ]
+        if self.with_intents:
+            blocks.append((w["intent"], {"analyzer": _intent_analyzer}))
+        return blocks
+
+    @staticmethod
+    def _docs(raw: Sequence[str], intents: Sequence[str]) -> list[list[str]]:
+        texts = [normalise(_PLACEHOLDER.sub(" ", t)) for t in raw]
+        return [texts, texts, list(raw), list(intents)]
+
+    def fit_transform(self, raw: Sequence[str], intents: Sequence[str] = ()) -> sparse.csr_matrix:
+        docs = self._docs(raw, intents or [""] * len(raw))
+        self._fitted, blocks = [], []
+        for (weight, options), block_docs in zip(self._vectorizers(), docs, strict=False):
+            vectorizer: TfidfVectorizer | None = TfidfVectorizer(sublinear_tf=True, **options)
+            try:
+                if not any(d.strip() for d in block_docs):
+                    raise ValueError("no text")
+                matrix = vectorizer.fit_transform(block_docs)  # type: ignore[union-attr]
+            except ValueError:  # empty vocabulary
+                vectorizer, matrix = None, sparse.csr_matrix((len(raw), 0))
+            self._fitted.append(vectorizer)
+            blocks.append(normalize(matrix) * weight if vectorizer is not None else matrix)
+        return sparse.hstack(blocks).tocsr()
+
+    def transform(self, raw: Sequence[str], intents: Sequence[str] = ()) -> sparse.csr_matrix:
+        docs = self._docs(raw, intents or [""] * len(raw))
+        blocks = []
+        for (weight, _), vectorizer, block_docs in zip(
+            self._vectorizers(), self._fitted, docs, strict=False
+        ):
+            if vectorizer is None:
+                blocks.append(sparse.csr_matrix((len(raw), 0)))
+            else:
+                blocks.append(normalize(vectorizer.transform(block_docs)) * weight)
+        return sparse.hstack(blocks).tocsr()
+
+
+def record_inputs(records: Sequence[GapRecord]) -> tuple[list[str], list[str]]:
+    """The texts and topic intents :class:`FeatureModel` reads of records."""
+    return [r.text for r in records], [topic_intent(r) or "" for r in records]
 
 
 def features(records: Sequence[GapRecord]) -> sparse.csr_matrix:
     """One row per record: weighted words, character n-grams, concepts and suggested intent."""
-    return text_features([r.text for r in records], [topic_intent(r) or "" for r in records])
+    return FeatureModel().fit_transform(*record_inputs(records))
 
 
 def text_features(
@@ -167,26 +218,8 @@ def text_features(
 ) -> sparse.csr_matrix:
     """One row per masked text: the blocks of :func:`features` (``intents``: each text's topic
     intent, or none at all)."""
-    texts = [normalise(_PLACEHOLDER.sub(" ", t)) for t in raw]
-    blocks = [
-        _block(texts, weights["words"], analyzer=tokens),
-        _block(texts, weights["chars"], analyzer="char_wb", ngram_range=(2, 4), lowercase=True),
-        _block(list(raw), weights["concepts"], analyzer=concepts),
-    ]
-    if intents is not None and weights.get("intent"):
-        blocks.append(_block(list(intents), weights["intent"], analyzer=lambda s: [s] if s else []))
-    return sparse.hstack(blocks).tocsr()
-
-
-def _without_zero_rows(matrix: np.ndarray) -> np.ndarray:
-    """Give each featureless row (emoji only, placeholders only) a column of its own, so that it
-    stays alone instead of breaking the cosine distance."""
-    empty = np.flatnonzero(~matrix.any(axis=1))
-    if empty.size == 0:
-        return matrix
-    extra = np.zeros((matrix.shape[0], empty.size))
-    extra[empty, np.arange(empty.size)] = 1.0
-    return np.hstack([matrix, extra])
+    model = FeatureModel(weights, with_intents=intents is not None)
+    return model.fit_transform(raw, intents or ())
 
 
 def cluster(records: Sequence[GapRecord], threshold: float = DISTANCE_THRESHOLD) -> list[Cluster]:
@@ -194,17 +227,9 @@ def cluster(records: Sequence[GapRecord], threshold: float = DISTANCE_THRESHOLD)
     ordered = sorted(records, key=lambda r: (r.id or 0, r.uid))
     if not ordered:
         return []
-    if len(ordered) == 1:
-        labels = np.zeros(1, dtype=int)
-    else:
-        dense = _without_zero_rows(features(ordered).toarray())
-        model = AgglomerativeClustering(
-            n_clusters=None,
-            affinity="cosine",
-            linkage="average",
-            distance_threshold=threshold,
-        )
-        labels = model.fit_predict(dense)
+    from bot.gaps import grouping  # it groups with this module's features
+
+    labels = grouping.labels(ordered, threshold)
     groups: dict[int, list[GapRecord]] = {}
     for label, record in zip(labels, ordered, strict=True):
         groups.setdefault(int(label), []).append(record)

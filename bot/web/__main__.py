@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot import log_safety
 from bot.gaps.store import GapStore
-from bot.web import purge
+from bot.web import purge, warm
 from bot.web.app import create_app
 from bot.web.settings import WebSettings
 from bot.web.staff import StaffSettings
@@ -40,6 +40,8 @@ def main() -> None:
     store = GapStore.from_env()
     app = create_app(settings, store, staff)
     purge.mount(app, store)  # the daily purge of what is older than its retention
+    if staff.enabled:
+        warm.mount(app, store)  # the Clusters page's grouping, kept up to date
     # access_log=None: bot.web already logs one privacy-safe line per request.
     web.run_app(
         app,

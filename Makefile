@@ -45,7 +45,7 @@ CREDENTIALS := var/credentials.yml
 
 .PHONY: help venv train run chat test lint unit validate story-test eval eval-check format clean
 .PHONY: credentials messenger-setup telegram-setup
-.PHONY: migrate staff-password
+.PHONY: migrate staff-password faults
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -121,6 +121,9 @@ eval: train ## eval sets: ours vs Rasa's stock pipeline, and the whole bot's rep
 	$(PY) -m scripts.answer_eval --model $(MODEL) --write docs/benchmarks.md
 
 test: venv lint validate unit story-test eval-check ## everything CI runs
+
+faults: train ## fault injection on a real stack: per fault, messages answered / apologised / lost, 5xx (docs/reliability.md)
+	eval "$$(scripts/ci_services.sh)" && $(PY) -m scripts.faults --model $(MODEL) --write docs/reliability.md
 
 migrate: venv ## gap store: apply the database migrations (DATABASE_URL) and replay the spool
 	$(PY) -m bot.gaps migrate

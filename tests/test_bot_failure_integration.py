@@ -4,8 +4,6 @@ within 10 s, and the message becomes a gap with reason ``bot_error``."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from bot.gaps.store import GapStore
 from bot.knowledge import get_knowledge
 from tests.fakes import payloads as p
 from tests.fakes.rasa import RasaStack, rasa_stack
-from tests.fakes.servers import FakeBotAPI
+from tests.fakes.servers import FakeBotAPI, HungServer
 from tests.fakes.waiting import until
 
 BOT_TOKEN = "777:failure-test-token"
@@ -25,31 +23,6 @@ TG_SECRET = "failure-webhook-secret"
 APOLOGY_WITHIN_S = 10.0
 MAX_PENDING = 2  # events waiting to be handled, at most (the hung ones never finish here)
 KB = get_knowledge()
-
-
-class HungServer:
-    """An action server that accepts connections and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/webhook"
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)  # read nothing, answer nothing
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,9 @@ from bot.channels.store import MAX_ATTEMPTS, ChannelStore
 from bot.knowledge import get_knowledge
 from tests.fakes import payloads as p
 from tests.fakes.rasa import RasaStack, rasa_stack
-from tests.fakes.servers import Call, FakeBotAPI, FakeGraph, message_to
+from tests.fakes.servers import Call, FakeBotAPI, FakeGraph, HungServer, message_to
 from tests.fakes.waiting import until
 from tests.gaps_support import PostgresSchema, postgres_url
-from tests.test_bot_failure_integration import HungServer
 from tests.test_channel_integration import (
     APP_SECRET,
     BOT_TOKEN,

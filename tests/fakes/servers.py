@@ -7,6 +7,7 @@ the next matching calls (``fail``), e.g. a 429 for one recipient, so tests can p
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -260,3 +261,28 @@ def too_many_requests(retry_after: int) -> dict[str, Any]:
         "description": f"Too Many Requests: retry after {retry_after}",
         "parameters": {"retry_after": retry_after},
     }
+
+
+class HungServer:
+    """An action server that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/webhook"
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)  # read nothing, answer nothing
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()

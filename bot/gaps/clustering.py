@@ -117,7 +117,7 @@ def tokens(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(t.lower() for t, _, _ in segment(_PLACEHOLDER.sub(" ", text)))
 
@@ -127,7 +127,7 @@ def concepts(text: str) -> list[str]:
     return list(_concepts(text))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _concepts(text: str) -> tuple[str, ...]:
     table = glossary()
     found = [table[t] for t in tokens(text) if t in table]

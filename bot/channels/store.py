@@ -103,7 +103,10 @@ class ChannelStore:
         if self._engine.dialect.name == "sqlite":
             with self._engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-        _META.create_all(self._engine, checkfirst=True)
+        try:
+            _META.create_all(self._engine, checkfirst=True)
+        except sa.exc.DBAPIError:  # another replica created them at the same moment
+            _META.create_all(self._engine, checkfirst=True)
         self.purge()
 
     def close(self) -> None:

@@ -24,15 +24,7 @@ from tests.fakes.rasa import RasaStack, rasa_stack
 from tests.fakes.servers import Call, FakeBotAPI, FakeGraph, HungServer, message_to
 from tests.fakes.waiting import until
 from tests.gaps_support import PostgresSchema, postgres_url
-from tests.test_channel_integration import (
-    APP_SECRET,
-    BOT_TOKEN,
-    PAGE_TOKEN,
-    TG_SECRET,
-    VERIFY_TOKEN,
-    fb_post,
-    tg_post,
-)
+from tests.test_channel_integration import BOT_TOKEN, PAGE_TOKEN, fb_post, platform_env, tg_post
 
 KB = get_knowledge()
 EVENT = {"sender": "messenger:a", "key": "m1", "text": "hello", "visible_text": "hello"}
@@ -242,16 +234,7 @@ def test_messages_in_flight_when_rasa_is_killed_are_answered_once_after_the_rest
     graph, botapi = FakeGraph(PAGE_TOKEN), FakeBotAPI(BOT_TOKEN)
     graph.start()
     botapi.start()
-    env = {
-        "MESSENGER_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
-        "MESSENGER_APP_SECRET": APP_SECRET,
-        "MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
-        "MESSENGER_GRAPH_URL": graph.url,
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
-        "TELEGRAM_API_URL": botapi.base,
-        "CHANNEL_INBOX_LEASE_S": "2",
-    }
+    env = {**platform_env(graph, botapi), "CHANNEL_INBOX_LEASE_S": "2"}
     psids, chat = [p.unique("psid-kill-") for _ in range(2)], p.unique_id(990_000)
     greet, greet_km = KB.text("greet", "en"), KB.text("greet", "km")
     hung = HungServer()  # every greeting waits on the action server: the messages stay in flight

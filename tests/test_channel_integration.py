@@ -54,14 +54,9 @@ def botapi() -> Iterator[FakeBotAPI]:
     fake.stop()
 
 
-@pytest.fixture(scope="module")
-def stack(
-    trained_model: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    graph: FakeGraph,
-    botapi: FakeBotAPI,
-) -> Iterator[RasaStack]:
-    env = {
+def platform_env(graph: FakeGraph, botapi: FakeBotAPI) -> dict[str, str]:
+    """Both channels configured with this module's secrets, on the fake platforms."""
+    return {
         "MESSENGER_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
         "MESSENGER_APP_SECRET": APP_SECRET,
         "MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
@@ -70,6 +65,16 @@ def stack(
         "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
         "TELEGRAM_API_URL": botapi.base,
     }
+
+
+@pytest.fixture(scope="module")
+def stack(
+    trained_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    graph: FakeGraph,
+    botapi: FakeBotAPI,
+) -> Iterator[RasaStack]:
+    env = platform_env(graph, botapi)
     with rasa_stack(trained_model, tmp_path_factory.mktemp("rasa"), env) as running:
         yield running
 

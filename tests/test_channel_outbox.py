@@ -6,7 +6,6 @@ sends end within ``SEND_BUDGET_S``, inside the drain at shutdown."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -177,18 +176,18 @@ async def test_a_kept_reply_is_dropped_after_a_day(tmp_path: Path) -> None:
 
 
 async def test_retries_stop_when_the_next_one_could_end_after_the_budget() -> None:
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    clock = Clock()
+    start = clock.now
 
     async def slow_failure() -> str:
-        await asyncio.sleep(0.2)
+        clock.now += 0.2  # each attempt takes 0.2 s of the budget
         return "503"
 
     outcome, attempts = await with_retries(
-        slow_failure, lambda _: Retry(), (0.01,) * 10, budget_s=0.7, attempt_s=0.2
+        slow_failure, lambda _: Retry(), (0.01,) * 10, budget_s=0.7, attempt_s=0.2, clock=clock
     )
     assert outcome == "503" and attempts == 3  # a fourth could have ended after 0.7 s
-    assert loop.time() - start < 0.7
+    assert clock.now - start < 0.7
 
 
 def test_one_replys_sends_end_within_the_budget_and_the_budget_within_the_drain() -> None:

@@ -185,14 +185,15 @@ async def with_retries(
     delays: Sequence[float] = RETRY_DELAYS_S,
     budget_s: float | None = None,
     attempt_s: float = 0.0,
+    clock: Callable[[], float] | None = None,
 ) -> tuple[T, int]:
     """Run ``attempt`` until ``retry`` judges its outcome final (``None``: a success, or a failure
     that trying again would not fix) or the delays are used up, waiting ``retry_wait`` between
     attempts; with ``budget_s``, no retry starts that could end (an attempt may take
     ``attempt_s``) after the budget. Returns the last outcome and the number of attempts (at most
-    ``len(delays) + 1``)."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    ``len(delays) + 1``). ``clock``: the event loop's by default."""
+    now = clock or asyncio.get_running_loop().time
+    start = now()
     outcome = await attempt()
     attempts = 1
     for delay in delays:
@@ -200,7 +201,7 @@ async def with_retries(
         if again is None:
             break
         wait = retry_wait(delay, again.after)
-        if budget_s is not None and loop.time() - start + wait + attempt_s > budget_s:
+        if budget_s is not None and now() - start + wait + attempt_s > budget_s:
             break
         await asyncio.sleep(wait)
         outcome = await attempt()

@@ -7,20 +7,18 @@ is too old twice deletes nothing more. ``python -m bot.gaps purge`` does the sam
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bot.gaps.retention import Purged, Retention, purge_all
 from bot.gaps.store import GapStore
+from bot.web import periodic
 
 log = logging.getLogger("bot.web.purge")
 
 DEFAULT_INTERVAL_H = 24.0
-STORE_KEY = web.AppKey("purge_store", GapStore)
 LAST_KEY: web.AppKey[list[Purged]] = web.AppKey("purge_runs")
 
 
@@ -51,23 +49,5 @@ def purge_once(store: GapStore) -> Purged | None:
     return done
 
 
-async def _daily(app: web.Application) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            done = await asyncio.get_running_loop().run_in_executor(
-                None, purge_once, app[STORE_KEY]
-            )
-            if done is not None:
-                app[LAST_KEY].append(done)
-                del app[LAST_KEY][:-10]
-            await asyncio.sleep(interval_s())
-
-    task = asyncio.get_running_loop().create_task(loop())
-    yield
-    task.cancel()
-
-
 def mount(app: web.Application, store: GapStore) -> None:
-    app[STORE_KEY] = store
-    app[LAST_KEY] = []
-    app.cleanup_ctx.append(_daily)
+    periodic.mount(app, lambda: purge_once(store), interval_s, LAST_KEY)

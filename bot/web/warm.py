@@ -7,21 +7,19 @@ nothing takes seconds; from a kept one, a fraction of a second (docs/benchmarks.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bot.gaps.clustering import cluster
 from bot.gaps.store import GapStore
+from bot.web import periodic
 from bot.web.staff.filters import OPEN, filters_of
 
 log = logging.getLogger("bot.web.warm")
 
 DEFAULT_INTERVAL_S = 60.0
-STORE_KEY = web.AppKey("warm_store", GapStore)
 RUNS_KEY: web.AppKey[list[int]] = web.AppKey("warm_runs")  # clusters found, per run
 
 
@@ -46,23 +44,5 @@ def warm_once(store: GapStore) -> int | None:
         return None
 
 
-async def _keep_warm(app: web.Application) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            found = await asyncio.get_running_loop().run_in_executor(
-                None, warm_once, app[STORE_KEY]
-            )
-            if found is not None:
-                app[RUNS_KEY].append(found)
-                del app[RUNS_KEY][:-10]
-            await asyncio.sleep(interval_s())
-
-    task = asyncio.get_running_loop().create_task(loop())
-    yield
-    task.cancel()
-
-
 def mount(app: web.Application, store: GapStore) -> None:
-    app[STORE_KEY] = store
-    app[RUNS_KEY] = []
-    app.cleanup_ctx.append(_keep_warm)
+    periodic.mount(app, lambda: warm_once(store), interval_s, RUNS_KEY)
